@@ -1,0 +1,226 @@
+package blob
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/iotest"
+
+	"github.com/opencontainers/go-digest"
+)
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func openStore(t testing.TB, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func readBlob(t testing.TB, s *Store, d digest.Digest) []byte {
+	t.Helper()
+	f, err := s.Open(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func uploadFiles(t testing.TB, s *Store) int {
+	t.Helper()
+	ups, err := s.Uploads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ups)
+}
+
+func TestIngest(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	for _, size := range []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 5*chunkSize + 123} {
+		data := randomBytes(t, size)
+		d := digest.FromBytes(data)
+		// One byte at a time exercises every read boundary of the pipeline.
+		r := io.Reader(bytes.NewReader(data))
+		if size < 3*chunkSize {
+			r = iotest.OneByteReader(r)
+		}
+		n, err := s.Ingest(r, d)
+		if err != nil || n != int64(size) {
+			t.Fatalf("size %d: Ingest = %d, %v", size, n, err)
+		}
+		if got := readBlob(t, s, d); !bytes.Equal(got, data) {
+			t.Fatalf("size %d: content differs", size)
+		}
+		if st, err := s.Stat(d); err != nil || st != int64(size) {
+			t.Fatalf("size %d: Stat = %d, %v", size, st, err)
+		}
+	}
+	if n := uploadFiles(t, s); n != 0 {
+		t.Fatalf("%d upload files left behind", n)
+	}
+}
+
+func TestWrongDigestLeavesNothing(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	data := randomBytes(t, 3*chunkSize)
+	wrong := digest.FromString("something else")
+	_, err := s.Ingest(bytes.NewReader(data), wrong)
+	var mm *MismatchError
+	if !errors.As(err, &mm) || mm.Got != digest.FromBytes(data) || !errors.Is(err, ErrDigestMismatch) {
+		t.Fatalf("Ingest error = %v", err)
+	}
+	for _, d := range []digest.Digest{wrong, digest.FromBytes(data)} {
+		if _, err := s.Stat(d); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("blob %s exists after a mismatch: %v", d, err)
+		}
+	}
+	if n := uploadFiles(t, s); n != 0 {
+		t.Fatalf("%d upload files left behind", n)
+	}
+}
+
+func TestFailedChunkIsUndone(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	id := NewUploadID()
+	if err := s.CreateUpload(id); err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(t, 3*chunkSize+17)
+	if _, err := s.Append(id, 0, bytes.NewReader(data[:1000])); err != nil {
+		t.Fatal(err)
+	}
+	// A body that breaks after two and a half chunks.
+	broken := io.MultiReader(bytes.NewReader(data[1000:1000+5*chunkSize/2]), iotest.ErrReader(io.ErrUnexpectedEOF))
+	size, err := s.Append(id, 1000, broken)
+	var be *BodyError
+	if !errors.As(err, &be) || size != 1000 {
+		t.Fatalf("broken Append = %d, %v", size, err)
+	}
+	if got, _ := s.UploadSize(id); got != 1000 {
+		t.Fatalf("upload holds %d bytes after a failed chunk, want 1000", got)
+	}
+	// The same chunk again, whole this time: the hash must not count the
+	// failed attempt.
+	if _, err := s.Append(id, 1000, bytes.NewReader(data[1000:])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(id, digest.FromBytes(data)); err != nil {
+		t.Fatalf("Commit after a retried chunk: %v", err)
+	}
+}
+
+func TestOutOfOrderChunk(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	id := NewUploadID()
+	if err := s.CreateUpload(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(id, 0, bytes.NewReader(make([]byte, 10))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Append(id, 20, bytes.NewReader(make([]byte, 10)))
+	var re *RangeError
+	if !errors.As(err, &re) || re.Size != 10 || !errors.Is(err, ErrRangeInvalid) {
+		t.Fatalf("gap: %v", err)
+	}
+}
+
+func TestUploadSurvivesANewStore(t *testing.T) {
+	dir := t.TempDir()
+	data := randomBytes(t, 2*chunkSize+5)
+	s := openStore(t, dir)
+	id := NewUploadID()
+	if err := s.CreateUpload(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(id, 0, bytes.NewReader(data[:chunkSize+3])); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStore(t, dir) // as after a restart: no hash state in memory
+	if size, _ := s2.UploadSize(id); size != chunkSize+3 {
+		t.Fatalf("size after reopen %d", size)
+	}
+	if _, err := s2.Append(id, chunkSize+3, bytes.NewReader(data[chunkSize+3:])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Commit(id, digest.FromBytes(data)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSHA512Commit(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	data := randomBytes(t, 4000)
+	d := digest.SHA512.FromBytes(data)
+	if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readBlob(t, s, d), data) {
+		t.Fatal("sha512 blob differs")
+	}
+}
+
+func TestConcurrentUploadsOfOneBlobKeepOneFile(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	data := randomBytes(t, 2*chunkSize)
+	d := digest.FromBytes(data)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	matches, _ := filepath.Glob(filepath.Join(dir, "blobs", "sha256", "*", "*"))
+	if len(matches) != 1 || !bytes.Equal(readBlob(t, s, d), data) {
+		t.Fatalf("%d blob files for one digest", len(matches))
+	}
+}
+
+func TestUploadIDsCannotNameOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"../victim", "/etc/passwd", "", "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"} {
+		if err := s.CreateUpload(id); !errors.Is(err, ErrUploadUnknown) {
+			t.Fatalf("CreateUpload(%q) = %v", id, err)
+		}
+		if _, err := s.Append(id, -1, bytes.NewReader([]byte("x"))); !errors.Is(err, ErrUploadUnknown) {
+			t.Fatalf("Append(%q) = %v", id, err)
+		}
+		s.DeleteUpload(id)
+		s.RemoveStray(id)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep" {
+		t.Fatalf("victim touched: %q %v", b, err)
+	}
+}
