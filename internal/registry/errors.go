@@ -1,0 +1,124 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"syscall"
+
+	"github.com/berth-dev/berth/internal/blob"
+	"github.com/berth-dev/berth/internal/manifest"
+	"github.com/berth-dev/berth/internal/meta"
+	"github.com/berth-dev/berth/internal/reference"
+)
+
+// OCI error codes (Distribution Spec, "Error Codes"), plus the
+// distribution codes clients already know.
+const (
+	codeBlobUnknown         = "BLOB_UNKNOWN"
+	codeBlobUploadInvalid   = "BLOB_UPLOAD_INVALID"
+	codeBlobUploadUnknown   = "BLOB_UPLOAD_UNKNOWN"
+	codeDigestInvalid       = "DIGEST_INVALID"
+	codeManifestBlobUnknown = "MANIFEST_BLOB_UNKNOWN"
+	codeManifestInvalid     = "MANIFEST_INVALID"
+	codeManifestUnknown     = "MANIFEST_UNKNOWN"
+	codeNameInvalid         = "NAME_INVALID"
+	codeNameUnknown         = "NAME_UNKNOWN"
+	codeSizeInvalid         = "SIZE_INVALID"
+	codeTagInvalid          = "TAG_INVALID"
+	codePaginationInvalid   = "PAGINATION_NUMBER_INVALID"
+	codeUnsupported         = "UNSUPPORTED"
+	codeUnavailable         = "UNAVAILABLE"
+	codeUnknown             = "UNKNOWN"
+)
+
+// Errors the HTTP edge itself raises.
+var (
+	errSizeInvalid       = errors.New("size invalid")
+	errManifestTooLarge  = errors.New("manifest too large")
+	errPaginationInvalid = errors.New("invalid pagination number")
+	errMethod            = errors.New("method not allowed")
+	errRoute             = errors.New("no such API endpoint")
+	errDigestMissing     = errors.New("digest query parameter missing")
+)
+
+// errorTable maps domain errors to OCI codes and HTTP statuses. The first
+// entry that errors.Is matches wins.
+var errorTable = []struct {
+	err    error
+	code   string
+	status int
+}{
+	{reference.ErrNameInvalid, codeNameInvalid, http.StatusBadRequest},
+	{reference.ErrTagInvalid, codeTagInvalid, http.StatusBadRequest},
+	{reference.ErrDigestInvalid, codeDigestInvalid, http.StatusBadRequest},
+	{reference.ErrDigestUnsupported, codeDigestInvalid, http.StatusBadRequest},
+	{errDigestMissing, codeDigestInvalid, http.StatusBadRequest},
+	{blob.ErrDigestMismatch, codeDigestInvalid, http.StatusBadRequest},
+	{blob.ErrRangeInvalid, codeBlobUploadInvalid, http.StatusRequestedRangeNotSatisfiable},
+	{blob.ErrNotFound, codeBlobUnknown, http.StatusNotFound},
+	{blob.ErrUploadUnknown, codeBlobUploadUnknown, http.StatusNotFound},
+	{meta.ErrNameUnknown, codeNameUnknown, http.StatusNotFound},
+	{meta.ErrBlobUnknown, codeBlobUnknown, http.StatusNotFound},
+	{meta.ErrManifestUnknown, codeManifestUnknown, http.StatusNotFound},
+	{meta.ErrUploadUnknown, codeBlobUploadUnknown, http.StatusNotFound},
+	{meta.ErrManifestBlobUnknown, codeManifestBlobUnknown, http.StatusBadRequest},
+	{meta.ErrManifestInvalid, codeManifestInvalid, http.StatusBadRequest},
+	{manifest.ErrInvalid, codeManifestInvalid, http.StatusBadRequest},
+	{manifest.ErrUnsupported, codeUnsupported, http.StatusUnsupportedMediaType},
+	{errManifestTooLarge, codeManifestInvalid, http.StatusRequestEntityTooLarge},
+	{errSizeInvalid, codeSizeInvalid, http.StatusBadRequest},
+	{errPaginationInvalid, codePaginationInvalid, http.StatusBadRequest},
+	{errMethod, codeUnsupported, http.StatusMethodNotAllowed},
+	{errRoute, codeUnsupported, http.StatusNotFound},
+	{syscall.ENOSPC, codeUnavailable, http.StatusInsufficientStorage},
+	{syscall.EDQUOT, codeUnavailable, http.StatusInsufficientStorage},
+	{meta.ErrClosed, codeUnavailable, http.StatusServiceUnavailable},
+}
+
+type errorBody struct {
+	Errors []errorEntry `json:"errors"`
+}
+
+type errorEntry struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Detail  any    `json:"detail,omitempty"`
+}
+
+// classify returns the OCI code and HTTP status for err.
+func classify(err error) (string, int) {
+	var body *blob.BodyError
+	if errors.As(err, &body) {
+		return codeBlobUploadInvalid, http.StatusBadRequest
+	}
+	for _, e := range errorTable {
+		if errors.Is(err, e.err) {
+			return e.code, e.status
+		}
+	}
+	return codeUnknown, http.StatusInternalServerError
+}
+
+// writeError answers with the spec's JSON error body. Server-side failures
+// are logged here, once; client errors are the client's to read.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code, status := classify(err)
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	entry := errorEntry{Code: code, Message: err.Error()}
+	var missing *meta.MissingError
+	if errors.As(err, &missing) {
+		entry.Detail = map[string]string{"digest": missing.Digest.String()}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Del("Content-Length")
+	h.Del("Docker-Content-Digest")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{entry}})
+	}
+}
