@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Run executes the berth command line with args and returns the process
+// exit code. ctx is cancelled on SIGINT/SIGTERM.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var exit exitError
+		if errors.As(err, &exit) {
+			return exit.code
+		}
+		fmt.Fprintf(stderr, "berth: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "berth",
+		Short: "berth takes a container image from a CI build to running, healthy containers",
+		Long: `berth is an OCI registry and a deployer in one binary.
+
+CI pushes images to berth's registry; berth keeps them on local disk with an
+embedded, crash-safe metadata store and serves them to docker, crane, skopeo
+and every other OCI client.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newVersionCmd(), newBenchCmd())
+	return root
+}
+
+// exitError ends the process with a specific code after the command has
+// already reported what went wrong.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
