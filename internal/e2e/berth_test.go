@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// berthBin is the berth binary built once for the whole test run.
+var berthBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "berth-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	berthBin = filepath.Join(dir, "berth")
+	build := exec.Command("go", "build", "-o", berthBin, "github.com/berth-dev/berth/cmd/berth")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building berth:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// berth is a running `berth serve` process.
+type berth struct {
+	t    testing.TB
+	data string
+	cmd  *exec.Cmd
+	addr string // host:port it listens on
+	done chan struct{}
+
+	mu  sync.Mutex
+	log strings.Builder
+}
+
+var listeningRE = regexp.MustCompile(`msg="registry listening" addr=(\S+)`)
+
+// startBerth starts berth on a random loopback port with data in dir and
+// waits until it serves.
+func startBerth(t testing.TB, dir string, args ...string) *berth {
+	t.Helper()
+	b := &berth{t: t, data: dir, done: make(chan struct{})}
+	b.cmd = exec.Command(berthBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir}, args...)...)
+	stderr, err := b.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go b.readLog(stderr, addr)
+	t.Cleanup(func() { b.kill() })
+	select {
+	case a := <-addr:
+		b.addr = a
+	case <-b.done:
+		t.Fatalf("berth exited before serving:\n%s", b.output())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("berth did not start in 30s:\n%s", b.output())
+	}
+	return b
+}
+
+func (b *berth) readLog(r io.Reader, addr chan<- string) {
+	s := bufio.NewScanner(r)
+	for s.Scan() {
+		line := s.Text()
+		b.mu.Lock()
+		b.log.WriteString(line + "\n")
+		b.mu.Unlock()
+		if m := listeningRE.FindStringSubmatch(line); m != nil {
+			addr <- m[1]
+		}
+	}
+	_ = b.cmd.Wait()
+	close(b.done)
+}
+
+func (b *berth) output() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.log.String()
+}
+
+func (b *berth) url(path string) string { return "http://" + b.addr + path }
+
+// kill9 ends berth the hard way, as a crash or the OOM killer would.
+func (b *berth) kill() {
+	if b.cmd.Process != nil {
+		_ = b.cmd.Process.Signal(syscall.SIGKILL)
+	}
+	<-b.done
+}
+
+// stop asks berth to shut down cleanly and checks that it did.
+func (b *berth) stop() {
+	b.t.Helper()
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		b.t.Fatal(err)
+	}
+	select {
+	case <-b.done:
+	case <-time.After(60 * time.Second):
+		b.t.Fatalf("berth did not stop within 60s of SIGTERM:\n%s", b.output())
+	}
+	if code := b.cmd.ProcessState.ExitCode(); code != 0 {
+		b.t.Fatalf("berth exited with %d after SIGTERM:\n%s", code, b.output())
+	}
+}
+
+// run runs a command and returns its combined output, failing the test
+// with that output if it fails.
+func run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// requireDocker fails the test loudly when no Docker daemon answers.
+func requireDocker(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Fatal("docker CLI not found: run the project's setup (scripts/setup.sh) first")
+	}
+	out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
+	if err != nil {
+		t.Fatalf("no Docker daemon answers (run scripts/setup.sh): %v\n%s", err, out)
+	}
+}
+
+func requireTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s not found: run the project's setup (scripts/setup.sh) first", name)
+	}
+}
