@@ -3,18 +3,16 @@ package blob
 import (
 	"hash"
 	"io"
-	"os"
+	"sync"
+	"sync/atomic"
 )
 
 const (
-	// chunkSize is the unit in which upload bodies are read, hashed and
-	// written.
+	// chunkSize is the unit in which blobs are read, hashed and written.
 	chunkSize = 1 << 20
-	// pipelineDepth bounds how far writing may run ahead of hashing.
+	// pipelineDepth is how many chunks may be in flight between reading,
+	// hashing and writing.
 	pipelineDepth = 4
-	// writebackEvery is how often the kernel is asked to start writing an
-	// upload's dirty pages, so that the fsync at commit finds little left.
-	writebackEvery = 8 << 20
 )
 
 func (s *Store) getBuf() []byte {
@@ -30,24 +28,23 @@ func (s *Store) putBuf(b []byte) {
 }
 
 // copyHashing copies src to dst and feeds every byte to h. A body that fits
-// in one chunk is handled inline; a larger one is hashed on a second
-// goroutine while the next chunk is read and written, so hashing and I/O
-// overlap on separate cores.
+// in one chunk is handled inline; a larger one goes through a pipeline in
+// which reading the body, hashing and writing run at the same time.
 func (s *Store) copyHashing(dst io.Writer, h hash.Hash, src io.Reader) (int64, error) {
 	first := s.getBuf()
 	n, rerr := fill(src, first)
-	if rerr != nil {
-		defer s.putBuf(first)
-		if !done(rerr) {
-			return 0, &BodyError{rerr}
-		}
-		h.Write(first[:n])
-		if _, err := dst.Write(first[:n]); err != nil {
-			return 0, err
-		}
-		return int64(n), nil
+	if rerr == nil {
+		return s.pipeline(dst, h, src, first)
 	}
-	return s.pipeline(dst, h, src, first)
+	defer s.putBuf(first)
+	if !done(rerr) {
+		return 0, &BodyError{rerr}
+	}
+	h.Write(first[:n])
+	if _, err := dst.Write(first[:n]); err != nil {
+		return 0, err
+	}
+	return int64(n), nil
 }
 
 // fill reads into b until it is full or r fails; io.EOF means r ended
@@ -68,78 +65,94 @@ func fill(r io.Reader, b []byte) (int, error) {
 // done reports whether a fill error means the body simply ended.
 func done(err error) bool { return err == io.EOF }
 
-// pipeline continues copyHashing for bodies larger than one chunk; first is
-// a full chunk already read.
+// chunk is one buffer travelling through the pipeline. It goes back to
+// the free list when both the hasher and the writer are done with it.
+type chunk struct {
+	buf  []byte
+	n    int
+	refs atomic.Int32
+}
+
+// pipeline continues copyHashing for bodies larger than one chunk; first
+// is a full chunk already read. The calling goroutine reads the body, one
+// goroutine hashes and one writes, so a large upload costs about as long
+// as the slowest of the three rather than their sum.
 func (s *Store) pipeline(dst io.Writer, h hash.Hash, src io.Reader, first []byte) (int64, error) {
-	bufs := [pipelineDepth][]byte{first}
-	free := make(chan []byte, pipelineDepth)
-	for i := 1; i < pipelineDepth; i++ {
-		bufs[i] = s.getBuf()
-		free <- bufs[i]
+	free := make(chan *chunk, pipelineDepth)
+	all := make([]*chunk, pipelineDepth)
+	for i := range all {
+		all[i] = &chunk{}
+		if i == 0 {
+			all[i].buf = first
+		} else {
+			all[i].buf = s.getBuf()
+			free <- all[i]
+		}
 	}
 	defer func() {
-		for _, b := range bufs {
-			s.putBuf(b)
+		for _, c := range all {
+			s.putBuf(c.buf)
 		}
 	}()
-	work := make(chan []byte, pipelineDepth)
-	hashed := make(chan struct{})
-	go func() {
-		defer close(hashed)
-		for b := range work {
-			h.Write(b)
-			free <- b[:cap(b)]
+	release := func(c *chunk) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
 		}
-	}()
+	}
 
+	toHash := make(chan *chunk, pipelineDepth)
+	toWrite := make(chan *chunk, pipelineDepth)
 	var (
-		total int64
-		err   error
-		b     = first
-		n     = len(first)
-		rerr  error
+		wg      sync.WaitGroup
+		written int64
+		werr    error
+		failed  atomic.Bool
 	)
+	wg.Go(func() {
+		for c := range toHash {
+			h.Write(c.buf[:c.n])
+			release(c)
+		}
+	})
+	wg.Go(func() {
+		for c := range toWrite {
+			if werr == nil {
+				n, err := dst.Write(c.buf[:c.n])
+				written += int64(n)
+				if err != nil {
+					werr = err
+					failed.Store(true)
+				}
+			}
+			release(c)
+		}
+	})
+
+	var rerr error
+	c, n := all[0], len(first)
 	for {
 		if n > 0 {
-			work <- b[:n] // the hasher reads b while it is written below
-			if _, werr := dst.Write(b[:n]); werr != nil {
-				err = werr
-				break
-			}
-			total += int64(n)
+			c.n = n
+			c.refs.Store(2)
+			toHash <- c
+			toWrite <- c
 		} else {
-			free <- b
+			free <- c
 		}
-		if rerr != nil {
-			if !done(rerr) {
-				err = &BodyError{rerr}
-			}
+		if rerr != nil || failed.Load() {
 			break
 		}
-		b = <-free
-		n, rerr = fill(src, b)
+		c = <-free
+		n, rerr = fill(src, c.buf)
 	}
-	close(work)
-	<-hashed
-	return total, err
-}
-
-// writeback writes to an upload file at off and asks the kernel to start
-// flushing every writebackEvery bytes.
-type writeback struct {
-	f           *os.File
-	off, kicked int64
-}
-
-func (w *writeback) Write(p []byte) (int, error) {
-	n, err := w.f.WriteAt(p, w.off)
-	w.off += int64(n)
-	if err != nil {
-		return n, err
+	close(toHash)
+	close(toWrite)
+	wg.Wait()
+	if werr != nil {
+		return written, werr
 	}
-	if w.off-w.kicked >= writebackEvery {
-		startWriteback(w.f, w.kicked, w.off-w.kicked)
-		w.kicked = w.off
+	if !done(rerr) && rerr != nil {
+		return written, &BodyError{rerr}
 	}
-	return n, nil
+	return written, nil
 }

@@ -3,6 +3,7 @@ package blob
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"os"
@@ -222,5 +223,26 @@ func TestUploadIDsCannotNameOtherFiles(t *testing.T) {
 	}
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep" {
 		t.Fatalf("victim touched: %q %v", b, err)
+	}
+}
+
+func TestPipelineStopsOnAWriteFailure(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	data := randomBytes(t, 10*chunkSize)
+	h := sha256.New()
+	dst := &failingWriter{limit: 3 * chunkSize}
+	n, err := s.copyHashing(dst, h, bytes.NewReader(data))
+	if !errors.Is(err, errHungUp) || n != 3*chunkSize {
+		t.Fatalf("copyHashing = %d, %v; want the writer's error after 3 chunks", n, err)
+	}
+}
+
+func TestPipelineReportsABrokenBody(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	body := io.MultiReader(bytes.NewReader(randomBytes(t, 3*chunkSize)), iotest.ErrReader(io.ErrUnexpectedEOF))
+	_, err := s.copyHashing(io.Discard, sha256.New(), body)
+	var be *BodyError
+	if !errors.As(err, &be) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("copyHashing error = %v, want a BodyError", err)
 	}
 }

@@ -166,7 +166,7 @@ func (s *Store) Append(id string, start int64, r io.Reader) (int64, error) {
 	if err != nil {
 		return size, fmt.Errorf("saving hash state: %w", err)
 	}
-	n, err := s.copyHashing(&writeback{f: f, off: size, kicked: size}, ss.h, r)
+	n, err := s.copyHashing(&fileWriter{f: f, off: size, kicked: size}, ss.h, r)
 	if err == nil {
 		ss.hashed = size + n
 		return size + n, nil

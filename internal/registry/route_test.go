@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -97,4 +99,32 @@ func FuzzParseContentRange(f *testing.F) {
 			t.Fatalf("accepted %q as %d-%d", s, start, end)
 		}
 	})
+}
+
+func TestStreamable(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string
+		header map[string]string
+		want   bool
+	}{
+		{"a whole blob for an IPv4 loopback peer", "127.0.0.1:4000", nil, true},
+		{"a whole blob for an IPv6 loopback peer", "[::1]:4000", nil, true},
+		{"a remote peer", "192.0.2.7:4000", nil, false},
+		{"a range request", "127.0.0.1:4000", map[string]string{"Range": "bytes=0-9"}, false},
+		{"a conditional request", "127.0.0.1:4000", map[string]string{"If-None-Match": `"x"`}, false},
+		{"an address without a port", "127.0.0.1", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/v2/a/blobs/x", nil)
+			r.RemoteAddr = tt.remote
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			if got := streamable(r); got != tt.want {
+				t.Fatalf("streamable = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }
