@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/config"
+)
+
+func TestServeSettingsPrecedence(t *testing.T) {
+	t.Setenv(config.EnvListen, "127.0.0.1:7000")
+	t.Setenv(config.EnvData, "/from/env")
+	cmd := newServeCmd()
+	if err := cmd.ParseFlags([]string{"--data", "/from/flag"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(cmd.Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != "/from/flag" {
+		t.Fatalf("a flag must beat the environment: data = %q", cfg.DataDir)
+	}
+	if cfg.Listen != "127.0.0.1:7000" {
+		t.Fatalf("the environment must beat the default: listen = %q", cfg.Listen)
+	}
+	if cfg.UploadTTL != config.Default().UploadTTL {
+		t.Fatalf("an unset setting keeps its default: upload TTL = %s", cfg.UploadTTL)
+	}
+}
+
+func TestServeRefusesABadConfigurationBeforeStarting(t *testing.T) {
+	var stderr bytes.Buffer
+	code := Run(context.Background(), []string{"serve", "--listen", "nowhere", "--data", t.TempDir()}, &bytes.Buffer{}, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "listen address") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := Run(context.Background(), []string{"version"}, &stdout, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(stdout.String(), "berth ") || !strings.Contains(stdout.String(), "go1") {
+		t.Fatalf("version printed %q", stdout.String())
+	}
+}
+
+func TestUnknownCommandFails(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"teleport"}, &bytes.Buffer{}, &stderr); code == 0 || !strings.Contains(stderr.String(), "unknown command") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
