@@ -79,11 +79,16 @@ func TestShutdownFinishesARequestInFlight(t *testing.T) {
 	loc := res.Header.Get("Location")
 
 	// A chunk whose body arrives slowly is in flight when shutdown starts.
+	// With Expect: 100-continue the client sends the body only once the
+	// handler reads it, so the first Write below returns only when the
+	// server is handling the request.
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest(http.MethodPatch, url+loc, pr)
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 	result := make(chan *http.Response, 1)
 	go func() {
-		res, err := http.DefaultClient.Do(req)
+		res, err := client.Do(req)
 		if err != nil {
 			t.Error(err)
 		}
