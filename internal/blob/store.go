@@ -11,19 +11,6 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-var (
-	// ErrNotFound reports a blob that is not on disk.
-	ErrNotFound = errors.New("blob not found")
-	// ErrUploadUnknown reports an upload that does not exist.
-	ErrUploadUnknown = errors.New("upload not found")
-	// ErrDigestMismatch reports uploaded bytes whose digest differs from
-	// the one the client claimed.
-	ErrDigestMismatch = errors.New("digest does not match content")
-	// ErrRangeInvalid reports a chunk that does not start where the upload
-	// ends.
-	ErrRangeInvalid = errors.New("chunk out of order")
-)
-
 // algorithms whose fan-out directories exist.
 var algorithms = []digest.Algorithm{digest.SHA256, digest.SHA512}
 

@@ -19,32 +19,6 @@ import (
 	"github.com/opencontainers/go-digest"
 )
 
-// RangeError reports a chunk that does not start at the upload's end.
-type RangeError struct {
-	Start int64 // where the chunk claimed to start
-	Size  int64 // how many bytes the upload holds
-}
-
-func (e *RangeError) Error() string {
-	return fmt.Sprintf("chunk starts at %d but the upload holds %d bytes", e.Start, e.Size)
-}
-func (e *RangeError) Unwrap() error { return ErrRangeInvalid }
-
-// MismatchError reports uploaded content whose digest is not the claimed one.
-type MismatchError struct{ Want, Got digest.Digest }
-
-func (e *MismatchError) Error() string {
-	return fmt.Sprintf("content has digest %s, not %s", e.Got, e.Want)
-}
-func (e *MismatchError) Unwrap() error { return ErrDigestMismatch }
-
-// BodyError reports a failure to read the client's bytes, as opposed to a
-// failure of the store.
-type BodyError struct{ Err error }
-
-func (e *BodyError) Error() string { return "reading upload body: " + e.Err.Error() }
-func (e *BodyError) Unwrap() error { return e.Err }
-
 // Upload describes an upload file on disk.
 type Upload struct {
 	ID      string
