@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -52,6 +53,55 @@ func TestVersion(t *testing.T) {
 func TestUnknownCommandFails(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := Run(context.Background(), []string{"teleport"}, &bytes.Buffer{}, &stderr); code == 0 || !strings.Contains(stderr.String(), "unknown command") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestInitWritesAConfigServeAccepts(t *testing.T) {
+	path := t.TempDir() + "/berth.yaml"
+	if code := Run(context.Background(), []string{"init", "--config", path}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("init exit %d", code)
+	}
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"init", "--config", path}, &bytes.Buffer{}, &stderr); code == 0 || !strings.Contains(stderr.String(), "--force") {
+		t.Fatalf("second init: exit %d, %q", code, stderr.String())
+	}
+	cmd := newServeCmd()
+	if err := cmd.ParseFlags([]string{"--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(cmd.Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.ImmutableTags) != 1 {
+		t.Fatalf("config from init: %+v", cfg)
+	}
+}
+
+func TestConfigFileIsBelowTheEnvironment(t *testing.T) {
+	path := t.TempDir() + "/berth.yaml"
+	if err := os.WriteFile(path, []byte("listen: 127.0.0.1:6001\ndata: /from/file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(config.EnvData, "/from/env")
+	cmd := newServeCmd()
+	if err := cmd.ParseFlags([]string{"--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(cmd.Flags())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:6001" || cfg.DataDir != "/from/env" {
+		t.Fatalf("listen %q data %q", cfg.Listen, cfg.DataDir)
+	}
+}
+
+func TestServeRefusesAPublicAddressWithoutAuth(t *testing.T) {
+	var stderr bytes.Buffer
+	code := Run(context.Background(), []string{"serve", "--listen", "0.0.0.0:0", "--data", t.TempDir()}, &bytes.Buffer{}, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "--insecure-no-auth") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }

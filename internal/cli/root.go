@@ -39,7 +39,7 @@ and every other OCI client.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd(), newBenchCmd())
+	root.AddCommand(newServeCmd(), newInitCmd(), newVersionCmd(), newBenchCmd())
 	return root
 }
 

@@ -25,19 +25,26 @@ digest, and tags, manifests, links and upload sessions in an embedded
 crash-safe database. SIGINT or SIGTERM finishes in-flight requests, then
 closes the store.
 
-Settings come from flags, then BERTH_* environment variables, then defaults.`,
+Settings come from flags, then BERTH_* environment variables, then the
+config file (--config or BERTH_CONFIG; berth init writes one), then
+defaults. Without users or robots in the config berth does not
+authenticate, and it refuses to listen beyond loopback unless given
+--insecure-no-auth.`,
 		Example: `  berth serve
   berth serve --listen 127.0.0.1:5000 --data /var/lib/berth
+  berth init && berth serve --config berth.yaml
   BERTH_DATA=/srv/berth berth serve`,
 		Args: cobra.NoArgs,
 	}
 	f := cmd.Flags()
+	f.String("config", "", "YAML config file (env "+config.EnvConfig+")")
 	f.String("listen", def.Listen, "address to serve the registry API on (env "+config.EnvListen+")")
 	f.String("data", def.DataDir, "directory that holds all stored data (env "+config.EnvData+")")
 	f.Duration("upload-ttl", def.UploadTTL, "remove upload sessions idle for longer than this (env "+config.EnvUploadTTL+")")
 	f.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for in-flight requests")
-	f.String("log-level", def.LogLevel, "debug, info, warn or error (env "+config.EnvLogLevel+")")
-	f.String("log-format", def.LogFormat, "text or json (env "+config.EnvLogFormat+")")
+	f.String("log-level", def.Log.Level, "debug, info, warn or error (env "+config.EnvLogLevel+")")
+	f.String("log-format", def.Log.Format, "text or json (env "+config.EnvLogFormat+")")
+	f.Bool("insecure-no-auth", false, "serve without authentication on an address other hosts can reach")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loadConfig(cmd.Flags())
 		if err != nil {
@@ -52,10 +59,19 @@ Settings come from flags, then BERTH_* environment variables, then defaults.`,
 	return cmd
 }
 
-// loadConfig builds the configuration: defaults, then the environment,
-// then the flags the user set.
+// loadConfig builds the configuration: defaults, then the config file,
+// then the environment, then the flags the user set.
 func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 	cfg := config.Default()
+	path, _ := f.GetString("config")
+	if path == "" {
+		path = os.Getenv(config.EnvConfig)
+	}
+	if path != "" {
+		if err := cfg.LoadFile(path); err != nil {
+			return cfg, err
+		}
+	}
 	if err := cfg.ApplyEnv(os.LookupEnv); err != nil {
 		return cfg, err
 	}
@@ -71,9 +87,11 @@ func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 		case "shutdown-timeout":
 			cfg.ShutdownTimeout, err = time.ParseDuration(fl.Value.String())
 		case "log-level":
-			cfg.LogLevel = fl.Value.String()
+			cfg.Log.Level = fl.Value.String()
 		case "log-format":
-			cfg.LogFormat = fl.Value.String()
+			cfg.Log.Format = fl.Value.String()
+		case "insecure-no-auth":
+			cfg.InsecureNoAuth = fl.Value.String() == "true"
 		}
 	})
 	if err != nil {
@@ -88,7 +106,7 @@ func newLogger(w io.Writer, cfg config.Config) (*slog.Logger, error) {
 		return nil, err
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
+	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil

@@ -12,19 +12,31 @@ import (
 // Config is the configuration of `berth serve`.
 type Config struct {
 	// Listen is the address the registry API listens on.
-	Listen string
+	Listen string `yaml:"listen"`
 	// DataDir holds every byte berth stores: blobs, uploads and metadata.
-	DataDir string
+	DataDir string `yaml:"data"`
 	// UploadTTL is how long an upload session may stay idle before it is
 	// removed with its data.
-	UploadTTL time.Duration
+	UploadTTL time.Duration `yaml:"upload_ttl"`
 	// ShutdownTimeout bounds how long a clean shutdown waits for in-flight
 	// requests before closing their connections.
-	ShutdownTimeout time.Duration
-	// LogLevel is debug, info, warn or error.
-	LogLevel string
-	// LogFormat is text or json.
-	LogFormat string
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Log             Log           `yaml:"log"`
+	// InsecureNoAuth allows serving without authentication on an address
+	// other hosts can reach.
+	InsecureNoAuth bool `yaml:"insecure_no_auth"`
+
+	Auth          Auth            `yaml:"auth"`
+	ImmutableTags []TagRule       `yaml:"immutable_tags"`
+	Retention     []RetentionRule `yaml:"retention"`
+	GC            GC              `yaml:"gc"`
+	Webhooks      []Webhook       `yaml:"webhooks"`
+}
+
+// Log configures berth's own log.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // text or json
 }
 
 // Default returns the configuration berth uses when nothing is set.
@@ -34,13 +46,15 @@ func Default() Config {
 		DataDir:         "./berth-data",
 		UploadTTL:       24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
-		LogLevel:        "info",
-		LogFormat:       "text",
+		Log:             Log{Level: "info", Format: "text"},
+		Auth:            Auth{Service: "berth", TokenTTL: 5 * time.Minute},
+		GC:              GC{Interval: 24 * time.Hour, Grace: time.Hour},
 	}
 }
 
 // Env names of the settings that can come from the environment.
 const (
+	EnvConfig    = "BERTH_CONFIG"
 	EnvListen    = "BERTH_LISTEN"
 	EnvData      = "BERTH_DATA"
 	EnvUploadTTL = "BERTH_UPLOAD_TTL"
@@ -64,10 +78,10 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 		c.UploadTTL = d
 	}
 	if v, ok := lookup(EnvLogLevel); ok {
-		c.LogLevel = v
+		c.Log.Level = v
 	}
 	if v, ok := lookup(EnvLogFormat); ok {
-		c.LogFormat = v
+		c.Log.Format = v
 	}
 	return nil
 }
@@ -75,8 +89,12 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 // Validate reports every problem with c at once.
 func (c Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
 		errs = append(errs, fmt.Errorf("listen address %q: want HOST:PORT: %w", c.Listen, err))
+	} else if !c.Auth.Enabled() && !c.InsecureNoAuth && !IsLoopback(host) {
+		errs = append(errs, fmt.Errorf("listening on %s without authentication would let anyone push and delete: "+
+			"add users to the config's auth section, or pass --insecure-no-auth", c.Listen))
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("data directory must not be empty"))
@@ -90,17 +108,28 @@ func (c Config) Validate() error {
 	if _, err := c.Level(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.Log.Format))
 	}
+	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.validatePolicy()...)
 	return errors.Join(errs...)
 }
 
-// Level parses LogLevel.
+// IsLoopback reports whether host names only this machine.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Level parses Log.Level.
 func (c Config) Level() (slog.Level, error) {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	if err := l.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", c.Log.Level)
 	}
 	return l, nil
 }

@@ -22,8 +22,29 @@ func TestValidate(t *testing.T) {
 		{"an empty data directory", func(c *Config) { c.DataDir = " " }, "data directory"},
 		{"an upload TTL under a minute", func(c *Config) { c.UploadTTL = time.Second }, "upload TTL"},
 		{"a zero shutdown timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown timeout"},
-		{"an unknown log level", func(c *Config) { c.LogLevel = "loud" }, "log level"},
-		{"an unknown log format", func(c *Config) { c.LogFormat = "xml" }, "log format"},
+		{"an unknown log level", func(c *Config) { c.Log.Level = "loud" }, "log level"},
+		{"an unknown log format", func(c *Config) { c.Log.Format = "xml" }, "log format"},
+		{"a public address without auth", func(c *Config) { c.Listen = "0.0.0.0:5000" }, "without authentication"},
+		{"a user without a bcrypt hash", func(c *Config) {
+			c.Auth.Users = []User{{Name: "alice", Password: "hunter2"}}
+		}, "bcrypt"},
+		{"a robot with a plain token", func(c *Config) {
+			c.Auth.Robots = []Robot{{Name: "ci", Token: "secret"}}
+		}, "sha256"},
+		{"an account name with uppercase", func(c *Config) {
+			c.Auth.Robots = []Robot{{Name: "CI", Token: "sha256:" + strings.Repeat("a", 64)}}
+		}, "account name"},
+		{"an unknown action", func(c *Config) {
+			c.Auth.Robots = []Robot{{Name: "ci", Token: "sha256:" + strings.Repeat("a", 64), Access: []Grant{{Repos: "**", Actions: []string{"fly"}}}}}
+		}, `action "fly"`},
+		{"a retention rule that does nothing", func(c *Config) { c.Retention = []RetentionRule{{Repos: "**"}} }, "retention[0]"},
+		{"a GC grace under a minute", func(c *Config) { c.GC.Grace = time.Second }, "gc.grace"},
+		{"a webhook with a short secret", func(c *Config) {
+			c.Webhooks = []Webhook{{Name: "x", URL: "https://example.com/h", Secret: "short"}}
+		}, "secret"},
+		{"a webhook with a bad URL", func(c *Config) {
+			c.Webhooks = []Webhook{{Name: "x", URL: "ftp://example.com", Secret: strings.Repeat("s", 16)}}
+		}, "url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,12 +58,26 @@ func TestValidate(t *testing.T) {
 	}
 	t.Run("every problem is reported at once", func(t *testing.T) {
 		c := Default()
-		c.Listen, c.LogFormat = "x", "xml"
+		c.Listen, c.Log.Format = "x", "xml"
 		err := c.Validate()
 		if err == nil || !strings.Contains(err.Error(), "listen") || !strings.Contains(err.Error(), "log format") {
 			t.Fatalf("Validate() = %v", err)
 		}
 	})
+}
+
+func TestPublicAddressWithAuthOrInsecureFlag(t *testing.T) {
+	c := Default()
+	c.Listen = "0.0.0.0:5000"
+	c.InsecureNoAuth = true
+	if err := c.Validate(); err != nil {
+		t.Fatalf("with --insecure-no-auth: %v", err)
+	}
+	c.InsecureNoAuth = false
+	c.Auth.Robots = []Robot{{Name: "ci", Token: "sha256:" + strings.Repeat("a", 64), Access: []Grant{{Repos: "**", Actions: []string{"pull"}}}}}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("with auth: %v", err)
+	}
 }
 
 func TestApplyEnv(t *testing.T) {
@@ -57,7 +92,7 @@ func TestApplyEnv(t *testing.T) {
 	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:6000" || c.DataDir != "/srv/berth" || c.UploadTTL != 2*time.Hour || c.LogLevel != "debug" || c.LogFormat != "json" {
+	if c.Listen != "127.0.0.1:6000" || c.DataDir != "/srv/berth" || c.UploadTTL != 2*time.Hour || c.Log.Level != "debug" || c.Log.Format != "json" {
 		t.Fatalf("config after env = %+v", c)
 	}
 	bad := Default()

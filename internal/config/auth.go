@@ -1,0 +1,138 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/berth-dev/berth/internal/pattern"
+)
+
+// Auth configures who may do what. With no users and no robots, berth
+// does not authenticate at all.
+type Auth struct {
+	// Service is the audience of the tokens berth issues.
+	Service string `yaml:"service"`
+	// Realm is the URL of the token endpoint as clients must reach it.
+	// Empty means http(s)://<the request's Host>/token.
+	Realm string `yaml:"realm"`
+	// TokenTTL is how long an issued token is valid.
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// AnonymousPull lists repository patterns anyone may pull from.
+	AnonymousPull []string `yaml:"anonymous_pull"`
+	Users         []User   `yaml:"users"`
+	Robots        []Robot  `yaml:"robots"`
+}
+
+// User is a person who logs in with a password.
+type User struct {
+	Name string `yaml:"name"`
+	// Password is a bcrypt hash, as `berth user add` writes it.
+	Password string `yaml:"password"`
+	// Admin grants every action on every repository, the catalog and
+	// the administrative API.
+	Admin  bool    `yaml:"admin"`
+	Access []Grant `yaml:"access"`
+}
+
+// Robot is a machine account, for CI, that logs in with a token.
+type Robot struct {
+	Name string `yaml:"name"`
+	// Token is "sha256:<hex>" of the secret, as `berth robot add` writes
+	// it; the secret itself is shown once and never stored.
+	Token  string  `yaml:"token"`
+	Access []Grant `yaml:"access"`
+}
+
+// Grant allows actions on the repositories that match a pattern.
+type Grant struct {
+	Repos   string   `yaml:"repos"`
+	Actions []string `yaml:"actions"`
+}
+
+// Actions a grant may name.
+const (
+	ActionPull   = "pull"
+	ActionPush   = "push"
+	ActionDelete = "delete"
+)
+
+// Enabled reports whether berth authenticates requests.
+func (a Auth) Enabled() bool { return len(a.Users) > 0 || len(a.Robots) > 0 }
+
+var (
+	accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	bcryptHash  = regexp.MustCompile(`^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$`)
+	tokenHash   = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+)
+
+// ValidateAccountName checks a user or robot name.
+func ValidateAccountName(name string) error {
+	if !accountName.MatchString(name) {
+		return fmt.Errorf("account name %q: want 1-64 of [a-z0-9._-], starting with a letter or digit", name)
+	}
+	return nil
+}
+
+func (a Auth) validate() []error {
+	var errs []error
+	if a.Service == "" {
+		errs = append(errs, errors.New("auth.service must not be empty"))
+	}
+	if a.TokenTTL < 10*time.Second || a.TokenTTL > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("auth.token_ttl %s: want between 10s and 24h", a.TokenTTL))
+	}
+	if a.Realm != "" && !strings.HasPrefix(a.Realm, "http://") && !strings.HasPrefix(a.Realm, "https://") {
+		errs = append(errs, fmt.Errorf("auth.realm %q: want an http:// or https:// URL", a.Realm))
+	}
+	for i, p := range a.AnonymousPull {
+		if err := pattern.Validate(p); err != nil {
+			errs = append(errs, fmt.Errorf("auth.anonymous_pull[%d]: %w", i, err))
+		}
+	}
+	seen := map[string]bool{}
+	account := func(kind, name string) {
+		if err := ValidateAccountName(name); err != nil {
+			errs = append(errs, fmt.Errorf("auth.%s: %w", kind, err))
+		}
+		if seen[name] {
+			errs = append(errs, fmt.Errorf("auth.%s: %q is defined twice", kind, name))
+		}
+		seen[name] = true
+	}
+	for _, u := range a.Users {
+		account("users", u.Name)
+		if !bcryptHash.MatchString(u.Password) {
+			errs = append(errs, fmt.Errorf("auth.users %q: password must be a bcrypt hash (use `berth user add`)", u.Name))
+		}
+		errs = append(errs, validateGrants("auth.users "+u.Name, u.Access)...)
+	}
+	for _, r := range a.Robots {
+		account("robots", r.Name)
+		if !tokenHash.MatchString(r.Token) {
+			errs = append(errs, fmt.Errorf("auth.robots %q: token must be sha256:<64 hex> (use `berth robot add`)", r.Name))
+		}
+		errs = append(errs, validateGrants("auth.robots "+r.Name, r.Access)...)
+	}
+	return errs
+}
+
+func validateGrants(where string, grants []Grant) []error {
+	var errs []error
+	for i, g := range grants {
+		if err := pattern.Validate(g.Repos); err != nil {
+			errs = append(errs, fmt.Errorf("%s access[%d].repos: %w", where, i, err))
+		}
+		if len(g.Actions) == 0 {
+			errs = append(errs, fmt.Errorf("%s access[%d]: no actions", where, i))
+		}
+		for _, a := range g.Actions {
+			if a != ActionPull && a != ActionPush && a != ActionDelete {
+				errs = append(errs, fmt.Errorf("%s access[%d]: action %q: want pull, push or delete", where, i, a))
+			}
+		}
+	}
+	return errs
+}

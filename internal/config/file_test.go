@@ -1,0 +1,79 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "berth.yaml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTheInitTemplateLoadsAndValidates(t *testing.T) {
+	c := Default()
+	if err := c.LoadFile(writeFile(t, Template)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ImmutableTags) != 1 || c.ImmutableTags[0].Tags != "v*" {
+		t.Fatalf("immutable tags = %+v", c.ImmutableTags)
+	}
+}
+
+func TestLoadFileKeepsDefaultsForWhatItDoesNotSet(t *testing.T) {
+	c := Default()
+	if err := c.LoadFile(writeFile(t, "listen: 127.0.0.1:6000\ngc:\n  grace: 2h\n")); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:6000" || c.GC.Grace != 2*time.Hour {
+		t.Fatalf("loaded %+v", c)
+	}
+	if c.DataDir != Default().DataDir || c.GC.Interval != Default().GC.Interval || c.Auth.Service != "berth" {
+		t.Fatalf("defaults lost: %+v", c)
+	}
+}
+
+func TestLoadFileRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		want    []string
+	}{
+		{"an unknown key, with its line", "listen: 127.0.0.1:5000\nlisten_on: x\n", []string{"line 2", "listen_on"}},
+		{"a nested unknown key", "auth:\n  users:\n    - name: a\n      pasword: x\n", []string{"line 4", "pasword"}},
+		{"a bad duration", "upload_ttl: soon\n", []string{"line 1", "soon"}},
+		{"a list where a map belongs", "gc: [1, 2]\n", []string{"line 1"}},
+		{"text that is not YAML", "listen: [\n", []string{"berth.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			err := c.LoadFile(writeFile(t, tt.content))
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadFileOfAMissingFile(t *testing.T) {
+	c := Default()
+	if err := c.LoadFile(filepath.Join(t.TempDir(), "nope.yaml")); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("error = %v", err)
+	}
+}

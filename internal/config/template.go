@@ -1,0 +1,53 @@
+package config
+
+// Template is the configuration `berth init` writes: the defaults spelled
+// out, with release tags immutable.
+const Template = `# berth configuration. Flags and BERTH_* environment variables override
+# what is set here; see berth serve --help.
+
+listen: 127.0.0.1:5000
+data: ./berth-data
+upload_ttl: 24h
+shutdown_timeout: 30s
+log:
+  level: info
+  format: text
+
+# Without users or robots berth does not authenticate, and then it only
+# listens on loopback unless insecure_no_auth is true. Add accounts with
+#   berth user add NAME --config berth.yaml [--admin] [--access 'team/**=pull,push']
+#   berth robot add NAME --config berth.yaml --access 'apps/**=pull,push'
+auth:
+  service: berth
+  token_ttl: 5m
+  # Repositories anyone may pull from without logging in.
+  anonymous_pull: []
+  users: []
+  robots: []
+
+# A release tag, once pushed, never moves and is never deleted. Pushing the
+# same digest again succeeds, so CI retries are safe.
+immutable_tags:
+  - repos: "**"
+    tags: "v*"
+
+# What garbage collection may delete besides unreferenced content, e.g.
+#   - repos: "**"
+#     tags: "build-*"
+#     keep: 20
+#   - repos: "**"
+#     untagged_older_than: 168h
+retention: []
+
+gc:
+  interval: 24h
+  grace: 1h
+
+# Signed notifications of pushes and deletes, e.g.
+#   - name: deployer
+#     url: https://deploy.example.com/hooks/registry
+#     secret: a-long-random-string
+#     actions: [push, delete]
+#     repos: "apps/**"
+webhooks: []
+`

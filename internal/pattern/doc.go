@@ -1,0 +1,6 @@
+// Package pattern matches repository names and tags against the globs
+// berth's configuration uses: "*" matches within one path component, "**"
+// matches across components, "?" matches one character (names are ASCII), and everything
+// else matches itself. "team/*" matches "team/api" but not "team/a/b";
+// "team/**" matches both; "v*" matches every tag that starts with v.
+package pattern
