@@ -25,7 +25,7 @@ func startBerth(tb testing.TB) Target {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil)), registry.Options{}))
 	tb.Cleanup(func() {
 		srv.Close()
 		db.Close()

@@ -14,7 +14,7 @@ import (
 
 // getBlob serves GET and HEAD of a blob, with Range and conditional
 // requests handled by http.ServeContent.
-func (g *Registry) getBlob(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) getBlob(w http.ResponseWriter, r *http.Request, rt call) error {
 	d, err := reference.ParseDigest(rt.arg)
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func setBlobHeaders(h http.Header, d digest.Digest) {
 }
 
 // deleteBlob unlinks a blob from the repository.
-func (g *Registry) deleteBlob(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) deleteBlob(w http.ResponseWriter, r *http.Request, rt call) error {
 	d, err := reference.ParseDigest(rt.arg)
 	if err != nil {
 		return err

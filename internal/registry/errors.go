@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"syscall"
 
+	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/manifest"
 	"github.com/berth-dev/berth/internal/meta"
@@ -29,6 +30,8 @@ const (
 	codeTagInvalid          = "TAG_INVALID"
 	codePaginationInvalid   = "PAGINATION_NUMBER_INVALID"
 	codeUnsupported         = "UNSUPPORTED"
+	codeUnauthorized        = "UNAUTHORIZED"
+	codeDenied              = "DENIED"
 	codeUnavailable         = "UNAVAILABLE"
 	codeUnknown             = "UNKNOWN"
 )
@@ -50,6 +53,8 @@ var errorTable = []struct {
 	code   string
 	status int
 }{
+	{auth.ErrUnauthorized, codeUnauthorized, http.StatusUnauthorized},
+	{auth.ErrDenied, codeDenied, http.StatusForbidden},
 	{reference.ErrNameInvalid, codeNameInvalid, http.StatusBadRequest},
 	{reference.ErrTagInvalid, codeTagInvalid, http.StatusBadRequest},
 	{reference.ErrDigestInvalid, codeDigestInvalid, http.StatusBadRequest},
@@ -75,6 +80,13 @@ var errorTable = []struct {
 	{syscall.ENOSPC, codeUnavailable, http.StatusInsufficientStorage},
 	{syscall.EDQUOT, codeUnavailable, http.StatusInsufficientStorage},
 	{meta.ErrClosed, codeUnavailable, http.StatusServiceUnavailable},
+}
+
+// challenger is an authentication error that knows how the client should
+// authenticate.
+type challenger interface {
+	error
+	Challenge() string
 }
 
 type errorBody struct {
@@ -114,6 +126,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		entry.Detail = map[string]string{"digest": missing.Digest.String()}
 	}
 	h := w.Header()
+	var ch challenger
+	if errors.As(err, &ch) {
+		h.Set("WWW-Authenticate", ch.Challenge())
+	}
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
 	h.Del("Docker-Content-Digest")

@@ -48,7 +48,7 @@ func (r *testRegistry) open() {
 		r.t.Fatal(err)
 	}
 	r.db = db
-	r.reg = registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.reg = registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil)), registry.Options{})
 	r.srv = httptest.NewServer(r.reg)
 	r.host = strings.TrimPrefix(r.srv.URL, "http://")
 }

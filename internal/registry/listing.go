@@ -58,7 +58,7 @@ func nonNil(items []string) []string {
 	return items
 }
 
-func (g *Registry) tags(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) tags(w http.ResponseWriter, r *http.Request, rt call) error {
 	n, last, err := pageParams(r.URL.Query())
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (g *Registry) tags(w http.ResponseWriter, r *http.Request, rt route) error 
 	}{rt.name, nonNil(page.Items)})
 }
 
-func (g *Registry) catalog(w http.ResponseWriter, r *http.Request, _ route) error {
+func (g *Registry) catalog(w http.ResponseWriter, r *http.Request, _ call) error {
 	n, last, err := pageParams(r.URL.Query())
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (g *Registry) catalog(w http.ResponseWriter, r *http.Request, _ route) erro
 
 // referrers answers with an image index of the manifests whose subject is
 // the given digest, filtered by ?artifactType= when asked.
-func (g *Registry) referrers(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) referrers(w http.ResponseWriter, r *http.Request, rt call) error {
 	d, err := reference.ParseDigest(rt.arg)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func parseRef(ref string) (tag string, d digest.Digest, err error) {
 	return ref, "", reference.ValidateTag(ref)
 }
 
-func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt call) error {
 	if _, _, err := parseRef(rt.arg); err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt route)
 
 // putManifest stores a manifest by tag or by digest after checking its
 // digest, its shape and that the repository has all it references.
-func (g *Registry) putManifest(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) putManifest(w http.ResponseWriter, r *http.Request, rt call) error {
 	tag, want, err := parseRef(rt.arg)
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func readManifest(r *http.Request) ([]byte, error) {
 }
 
 // deleteManifest deletes a manifest by digest (with its tags) or a tag.
-func (g *Registry) deleteManifest(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) deleteManifest(w http.ResponseWriter, r *http.Request, rt call) error {
 	tag, d, err := parseRef(rt.arg)
 	if err != nil {
 		return err

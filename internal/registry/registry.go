@@ -5,10 +5,26 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/reference"
 )
+
+// Authorizer decides whether a request may do what it needs. It returns
+// who is asking, or an error: auth.ErrUnauthorized (wrapped in an error
+// with a Challenge() string method for the WWW-Authenticate header) or
+// auth.ErrDenied. need is empty for /v2/ itself, which only asks who is
+// there.
+type Authorizer interface {
+	Authorize(r *http.Request, need []auth.Scope) (actor string, err error)
+}
+
+// Options are the registry's optional collaborators.
+type Options struct {
+	// Authorizer checks every request; nil lets everyone do everything.
+	Authorizer Authorizer
+}
 
 // Registry is the /v2/ HTTP handler.
 type Registry struct {
@@ -16,47 +32,55 @@ type Registry struct {
 	meta  *meta.DB
 	log   *slog.Logger
 	now   func() time.Time
+	authz Authorizer
 
 	routes map[endpoint]map[string]handlerFunc
 }
 
 // New returns a registry serving the content of blobs and db.
-func New(blobs *blob.Store, db *meta.DB, log *slog.Logger) *Registry {
-	g := &Registry{blobs: blobs, meta: db, log: log, now: time.Now}
+func New(blobs *blob.Store, db *meta.DB, log *slog.Logger, opts Options) *Registry {
+	g := &Registry{blobs: blobs, meta: db, log: log, now: time.Now, authz: opts.Authorizer}
 	g.routes = g.endpoints()
 	return g
 }
 
+// call is one request as the handlers see it: where it goes and who sent
+// it.
+type call struct {
+	route
+	actor string
+}
+
 // handlerFunc handles one endpoint. An error it returns becomes the spec's
 // error response, so it returns errors only before writing anything.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, rt route) error
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c call) error
 
 // ServeHTTP routes a request to its endpoint after validating the
-// repository name.
+// repository name and checking that the caller may do what it asks.
 func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
-	h, rt, err := g.dispatch(r)
+	h, c, err := g.dispatch(r)
 	if err == nil {
-		err = h(w, r, rt)
+		err = h(w, r, c)
 	}
 	if err != nil {
 		writeError(w, r, g.log, err)
 	}
 }
 
-func (g *Registry) dispatch(r *http.Request) (handlerFunc, route, error) {
+func (g *Registry) dispatch(r *http.Request) (handlerFunc, call, error) {
 	// Every valid name, reference and digest is plain ASCII: a path that
 	// needed escaping (%2e%2e, %2f) is refused rather than decoded.
 	if r.URL.RawPath != "" {
-		return nil, route{}, &reference.Error{Kind: reference.ErrNameInvalid, Value: r.URL.RawPath, Reason: "escaped characters are not allowed in the path"}
+		return nil, call{}, &reference.Error{Kind: reference.ErrNameInvalid, Value: r.URL.RawPath, Reason: "escaped characters are not allowed in the path"}
 	}
 	rt, ok := parseRoute(r.URL.Path)
 	if !ok {
-		return nil, rt, errRoute
+		return nil, call{}, errRoute
 	}
 	if rt.end != endBase && rt.end != endCatalog {
 		if err := reference.ValidateName(rt.name); err != nil {
-			return nil, rt, err
+			return nil, call{}, err
 		}
 	}
 	methods := g.routes[rt.end]
@@ -65,9 +89,43 @@ func (g *Registry) dispatch(r *http.Request) (handlerFunc, route, error) {
 		h, ok = methods[http.MethodGet]
 	}
 	if !ok {
-		return nil, rt, errMethod
+		return nil, call{}, errMethod
 	}
-	return h, rt, nil
+	actor, err := g.authorize(r, rt, needs(rt, r.Method))
+	if err != nil {
+		return nil, call{}, err
+	}
+	return h, call{route: rt, actor: actor}, nil
+}
+
+// authorize asks the Authorizer, if there is one.
+func (g *Registry) authorize(r *http.Request, rt route, need []auth.Scope) (string, error) {
+	if g.authz == nil {
+		return "anonymous", nil
+	}
+	return g.authz.Authorize(r, need)
+}
+
+// needs is what a request to rt with method must be allowed to do.
+func needs(rt route, method string) []auth.Scope {
+	repo := func(action string) []auth.Scope {
+		return []auth.Scope{{Type: auth.TypeRepository, Name: rt.name, Actions: []string{action}}}
+	}
+	switch {
+	case rt.end == endBase:
+		return nil
+	case rt.end == endCatalog:
+		return []auth.Scope{{Type: auth.TypeRegistry, Name: "catalog", Actions: []string{"*"}}}
+	case method == http.MethodDelete && (rt.end == endManifest || rt.end == endBlob):
+		return repo("delete")
+	case method == http.MethodGet || method == http.MethodHead:
+		if rt.end == endUpload {
+			return repo("push")
+		}
+		return repo("pull")
+	default:
+		return repo("push")
+	}
 }
 
 func (g *Registry) endpoints() map[endpoint]map[string]handlerFunc {
@@ -95,7 +153,7 @@ func (g *Registry) endpoints() map[endpoint]map[string]handlerFunc {
 	}
 }
 
-func (g *Registry) base(w http.ResponseWriter, r *http.Request, _ route) error {
+func (g *Registry) base(w http.ResponseWriter, r *http.Request, _ call) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte("{}"))
 	return nil

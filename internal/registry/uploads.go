@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/reference"
@@ -16,14 +17,14 @@ import (
 
 // startUpload handles POST /v2/<name>/blobs/uploads/: a cross-repository
 // mount, a monolithic upload (?digest= with the body), or a new session.
-func (g *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt call) error {
 	q := r.URL.Query()
 	if mount := q.Get("mount"); mount != "" {
 		d, err := reference.ParseDigest(mount)
 		if err != nil {
 			return err
 		}
-		mounted, err := g.mount(rt.name, q.Get("from"), d)
+		mounted, err := g.mount(r, rt.name, q.Get("from"), d)
 		if err != nil {
 			return err
 		}
@@ -58,9 +59,14 @@ func (g *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route)
 }
 
 // mount links d from repository from into name, reporting false when from
-// does not have it (or is not a valid name) so that the client uploads.
-func (g *Registry) mount(name, from string, d digest.Digest) (bool, error) {
+// does not have it, is not a valid name or may not be pulled by the
+// caller, so that the client uploads instead.
+func (g *Registry) mount(r *http.Request, name, from string, d digest.Digest) (bool, error) {
 	if reference.ValidateName(from) != nil {
+		return false, nil
+	}
+	pull := []auth.Scope{{Type: auth.TypeRepository, Name: from, Actions: []string{"pull"}}}
+	if _, err := g.authorize(r, route{end: endBlob, name: from}, pull); err != nil {
 		return false, nil
 	}
 	_, err := g.meta.MountBlob(name, from, d, g.now())
@@ -72,7 +78,7 @@ func (g *Registry) mount(name, from string, d digest.Digest) (bool, error) {
 
 // session returns the upload named by the route, checking that it belongs
 // to the route's repository.
-func (g *Registry) session(rt route) (meta.Upload, error) {
+func (g *Registry) session(rt call) (meta.Upload, error) {
 	u, err := g.meta.Upload(rt.arg)
 	if err != nil {
 		return u, err
@@ -83,7 +89,7 @@ func (g *Registry) session(rt route) (meta.Upload, error) {
 	return u, nil
 }
 
-func (g *Registry) uploadStatus(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) uploadStatus(w http.ResponseWriter, r *http.Request, rt call) error {
 	if _, err := g.session(rt); err != nil {
 		return err
 	}
@@ -95,7 +101,7 @@ func (g *Registry) uploadStatus(w http.ResponseWriter, r *http.Request, rt route
 }
 
 // patchUpload appends a chunk, or streams the whole blob, to a session.
-func (g *Registry) patchUpload(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) patchUpload(w http.ResponseWriter, r *http.Request, rt call) error {
 	if _, err := g.session(rt); err != nil {
 		return err
 	}
@@ -142,7 +148,7 @@ func parseContentRange(v string) (int64, int64, error) {
 
 // finishUpload handles PUT ?digest=: the optional last chunk, then the
 // verified commit.
-func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt call) error {
 	dg := r.URL.Query().Get("digest")
 	if dg == "" {
 		return errDigestMissing
@@ -173,7 +179,7 @@ func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt route
 	return blobCreated(w, rt.name, d)
 }
 
-func (g *Registry) cancelUpload(w http.ResponseWriter, r *http.Request, rt route) error {
+func (g *Registry) cancelUpload(w http.ResponseWriter, r *http.Request, rt call) error {
 	if _, err := g.session(rt); err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	if err != nil {
 		return err
 	}
-	reg := registry.New(blobs, db, log)
+	reg := registry.New(blobs, db, log, registry.Options{})
 	if n, err := reg.SweepUploads(cfg.UploadTTL); err != nil {
 		return err
 	} else if n > 0 {
