@@ -8,24 +8,37 @@ import (
 )
 
 var (
-	bucketBlobs     = []byte("blobs")
-	bucketManifests = []byte("manifests")
-	bucketBodies    = []byte("bodies")
-	bucketUploads   = []byte("uploads")
-	bucketRepos     = []byte("repos")
+	bucketBlobs      = []byte("blobs")
+	bucketManifests  = []byte("manifests")
+	bucketBodies     = []byte("bodies")
+	bucketUploads    = []byte("uploads")
+	bucketRepos      = []byte("repos")
+	bucketAudit      = []byte("audit")
+	bucketDeliveries = []byte("deliveries")
+	// bucketBlobLinks and bucketManifestLinks index repository links by
+	// digest ("<digest>\x00<repo>"), so that whether anything still links
+	// a digest is one seek, inside the transaction that would delete it.
+	bucketBlobLinks     = []byte("bloblinks")
+	bucketManifestLinks = []byte("manifestlinks")
 
 	repoBlobs     = []byte("blobs")
 	repoManifests = []byte("manifests")
 	repoTags      = []byte("tags")
 	repoReferrers = []byte("referrers")
+	// repoRefs holds "<referenced>\x00<manifest>" for every blob and child
+	// manifest a manifest linked in the repository references.
+	repoRefs = []byte("refs")
 
-	topBuckets  = [][]byte{bucketBlobs, bucketManifests, bucketBodies, bucketUploads, bucketRepos}
-	repoBuckets = [][]byte{repoBlobs, repoManifests, repoTags, repoReferrers}
+	topBuckets = [][]byte{
+		bucketBlobs, bucketManifests, bucketBodies, bucketUploads, bucketRepos,
+		bucketAudit, bucketDeliveries, bucketBlobLinks, bucketManifestLinks,
+	}
+	repoBuckets = [][]byte{repoBlobs, repoManifests, repoTags, repoReferrers, repoRefs}
 )
 
 // repo gives access to one repository's buckets.
 type repo struct {
-	blobs, manifests, tags, referrers *bolt.Bucket
+	blobs, manifests, tags, referrers, refs *bolt.Bucket
 }
 
 // openRepo returns the repository's buckets, or ok=false if it does not
@@ -40,6 +53,7 @@ func openRepo(tx *bolt.Tx, name string) (repo, bool) {
 		manifests: b.Bucket(repoManifests),
 		tags:      b.Bucket(repoTags),
 		referrers: b.Bucket(repoReferrers),
+		refs:      b.Bucket(repoRefs),
 	}, true
 }
 
