@@ -24,10 +24,10 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			b.SetBytes(int64(size))
 			for b.Loop() {
-				if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+				if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
 					b.Fatal(err)
 				}
-				if err := s.Remove(d); err != nil {
+				if _, err := s.Sweep(d, func() (bool, error) { return true, nil }); err != nil {
 					b.Fatal(err)
 				}
 			}

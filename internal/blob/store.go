@@ -1,12 +1,14 @@
 package blob
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -25,7 +27,8 @@ type Store struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 
-	bufs sync.Pool // *[]byte of chunkSize, reused across uploads
+	bufs        sync.Pool // *[]byte of chunkSize, reused across uploads
+	digestLocks [256]sync.Mutex
 }
 
 // Open opens (creating if needed) the store under dir.
@@ -92,17 +95,35 @@ func (s *Store) Open(d digest.Digest) (*os.File, error) {
 	return f, nil
 }
 
-// Remove deletes blob d from disk. Only garbage collection calls it, after
-// proving that nothing references d.
-func (s *Store) Remove(d digest.Digest) error {
-	err := os.Remove(s.Path(d))
+// Sweep removes blob d from disk if confirm, called with d locked against
+// commits, says it is garbage. It reports whether the file was removed.
+func (s *Store) Sweep(d digest.Digest, confirm func() (bool, error)) (bool, error) {
+	unlock := s.lockDigest(d)
+	defer unlock()
+	ok, err := confirm()
+	if err != nil || !ok {
+		return false, err
+	}
+	err = os.Remove(s.Path(d))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("removing blob %s: %w", d, err)
+		return false, fmt.Errorf("removing blob %s: %w", d, err)
 	}
-	return nil
+	return true, nil
+}
+
+// lockDigest serializes commits and sweeps of one digest. Digests share
+// a fixed set of locks, so the cost is a mutex per operation.
+func (s *Store) lockDigest(d digest.Digest) (unlock func()) {
+	var i byte
+	if b, err := hex.DecodeString(d.Encoded()[:2]); err == nil {
+		i = b[0]
+	}
+	mu := &s.digestLocks[i]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // syncDirs fsyncs each directory so that entries created or renamed in it
@@ -117,6 +138,35 @@ func syncDirs(dirs ...string) error {
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("syncing directory %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// Walk calls fn for every blob file on disk, with its digest and
+// modification time, and stops at the first error fn returns.
+func (s *Store) Walk(fn func(d digest.Digest, mod time.Time) error) error {
+	for _, alg := range algorithms {
+		root := filepath.Join(s.blobs, string(alg))
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			d := digest.NewDigestFromEncoded(alg, e.Name())
+			if d.Validate() != nil || filepath.Base(filepath.Dir(p)) != e.Name()[:2] {
+				return nil // not a blob this store wrote
+			}
+			info, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while walking
+			}
+			if err != nil {
+				return err
+			}
+			return fn(d, info.ModTime())
+		})
+		if err != nil {
+			return fmt.Errorf("walking blobs: %w", err)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -66,7 +67,7 @@ func TestIngest(t *testing.T) {
 		if size < 3*chunkSize {
 			r = iotest.OneByteReader(r)
 		}
-		n, err := s.Ingest(r, d)
+		n, err := s.Ingest(r, d, nil)
 		if err != nil || n != int64(size) {
 			t.Fatalf("size %d: Ingest = %d, %v", size, n, err)
 		}
@@ -86,7 +87,7 @@ func TestWrongDigestLeavesNothing(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	data := randomBytes(t, 3*chunkSize)
 	wrong := digest.FromString("something else")
-	_, err := s.Ingest(bytes.NewReader(data), wrong)
+	_, err := s.Ingest(bytes.NewReader(data), wrong, nil)
 	var mm *MismatchError
 	if !errors.As(err, &mm) || mm.Got != digest.FromBytes(data) || !errors.Is(err, ErrDigestMismatch) {
 		t.Fatalf("Ingest error = %v", err)
@@ -126,7 +127,7 @@ func TestFailedChunkIsUndone(t *testing.T) {
 	if _, err := s.Append(id, 1000, bytes.NewReader(data[1000:])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(id, digest.FromBytes(data)); err != nil {
+	if _, err := s.Commit(id, digest.FromBytes(data), nil); err != nil {
 		t.Fatalf("Commit after a retried chunk: %v", err)
 	}
 }
@@ -165,7 +166,7 @@ func TestUploadSurvivesANewStore(t *testing.T) {
 	if _, err := s2.Append(id, chunkSize+3, bytes.NewReader(data[chunkSize+3:])); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.Commit(id, digest.FromBytes(data)); err != nil {
+	if _, err := s2.Commit(id, digest.FromBytes(data), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -174,7 +175,7 @@ func TestSHA512Commit(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	data := randomBytes(t, 4000)
 	d := digest.SHA512.FromBytes(data)
-	if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+	if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(readBlob(t, s, d), data) {
@@ -192,7 +193,7 @@ func TestConcurrentUploadsOfOneBlobKeepOneFile(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+			if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -244,5 +245,59 @@ func TestPipelineReportsABrokenBody(t *testing.T) {
 	var be *BodyError
 	if !errors.As(err, &be) || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("copyHashing error = %v, want a BodyError", err)
+	}
+}
+
+func TestSweepAndCommitOfOneDigestDoNotInterleave(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	data := randomBytes(t, 1000)
+	d := digest.FromBytes(data)
+	if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
+		t.Fatal(err)
+	}
+	id := NewUploadID()
+	if err := s.CreateUpload(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(id, 0, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+
+	inConfirm, release := make(chan struct{}), make(chan struct{})
+	swept := make(chan bool)
+	go func() {
+		ok, err := s.Sweep(d, func() (bool, error) {
+			close(inConfirm)
+			<-release
+			return true, nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		swept <- ok
+	}()
+	<-inConfirm
+	linked := make(chan struct{})
+	go func() {
+		_, err := s.Commit(id, d, func(int64) error { close(linked); return nil })
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-linked:
+		t.Fatal("a commit of the digest ran while a sweep of it was deciding")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if !<-swept {
+		t.Fatal("sweep did not remove the file")
+	}
+	<-linked
+	if got := readBlob(t, s, d); !bytes.Equal(got, data) {
+		t.Fatal("the commit after the sweep did not restore the blob")
+	}
+	if ok, err := s.Sweep(d, func() (bool, error) { return false, nil }); ok || err != nil {
+		t.Fatalf("an unconfirmed sweep removed the blob: %v %v", ok, err)
 	}
 }

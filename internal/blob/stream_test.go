@@ -29,7 +29,7 @@ func TestStreamSendsEveryByte(t *testing.T) {
 	for _, size := range []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 77} {
 		data := randomBytes(t, size)
 		d := digest.FromBytes(data)
-		if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+		if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
@@ -57,7 +57,7 @@ func TestStreamStopsWhenTheClientGoes(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	data := randomBytes(t, 8*chunkSize)
 	d := digest.FromBytes(data)
-	if _, err := s.Ingest(bytes.NewReader(data), d); err != nil {
+	if _, err := s.Ingest(bytes.NewReader(data), d, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := runtime.NumGoroutine()

@@ -173,7 +173,11 @@ func (ss *session) catchUp(f *os.File, size int64) error {
 // Commit verifies that upload id has digest want and makes it blob want:
 // fsynced, then renamed into place. It returns the blob's size. On a
 // digest mismatch the upload is removed and nothing is created.
-func (s *Store) Commit(id string, want digest.Digest) (int64, error) {
+//
+// link, if not nil, records the blob elsewhere (the metadata store) while
+// the digest is still locked, so that Sweep cannot remove the file between
+// its placing and its recording.
+func (s *Store) Commit(id string, want digest.Digest, link func(size int64) error) (int64, error) {
 	ss := s.lock(id)
 	defer ss.mu.Unlock()
 	f, size, err := s.openUpload(id)
@@ -195,10 +199,17 @@ func (s *Store) Commit(id string, want digest.Digest) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("committing upload %s: %w", id, err)
 	}
+	unlock := s.lockDigest(want)
+	defer unlock()
 	if err := s.place(s.uploadPath(id), want); err != nil {
 		return 0, err
 	}
 	s.forget(id)
+	if link != nil {
+		if err := link(size); err != nil {
+			return 0, err
+		}
+	}
 	return size, nil
 }
 
@@ -238,8 +249,8 @@ func (s *Store) dropFile(p string) error {
 }
 
 // Ingest stores r as blob want in one step (a monolithic upload) and
-// returns its size.
-func (s *Store) Ingest(r io.Reader, want digest.Digest) (int64, error) {
+// returns its size; link is as for Commit.
+func (s *Store) Ingest(r io.Reader, want digest.Digest, link func(size int64) error) (int64, error) {
 	id := NewUploadID()
 	if err := s.CreateUpload(id); err != nil {
 		return 0, err
@@ -248,7 +259,7 @@ func (s *Store) Ingest(r io.Reader, want digest.Digest) (int64, error) {
 		s.DeleteUpload(id)
 		return 0, err
 	}
-	size, err := s.Commit(id, want)
+	size, err := s.Commit(id, want, link)
 	if err != nil {
 		s.DeleteUpload(id)
 		return 0, err

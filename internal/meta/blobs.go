@@ -60,7 +60,7 @@ func (db *DB) LinkBlob(name string, d digest.Digest, size int64, uploadID string
 				return err
 			}
 		}
-		return put(r.blobs, d.String(), BlobLink{Size: size, Linked: now})
+		return putBlobLink(tx, r, name, d, BlobLink{Size: size, Linked: now})
 	})
 	if err != nil {
 		return fmt.Errorf("linking blob %s into %s: %w", d, name, err)
@@ -91,7 +91,7 @@ func (db *DB) MountBlob(name, from string, d digest.Digest, now time.Time) (int6
 			return err
 		}
 		size = link.Size
-		return put(r.blobs, d.String(), BlobLink{Size: link.Size, Linked: now})
+		return putBlobLink(tx, r, name, d, BlobLink{Size: link.Size, Linked: now})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("mounting blob %s from %s into %s: %w", d, from, name, err)
@@ -101,7 +101,7 @@ func (db *DB) MountBlob(name, from string, d digest.Digest, now time.Time) (int6
 
 // UnlinkBlob removes blob d from repository name. The bytes stay on disk
 // until garbage collection finds nothing else uses them.
-func (db *DB) UnlinkBlob(name string, d digest.Digest) error {
+func (db *DB) UnlinkBlob(name string, d digest.Digest, o Origin) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, ok := openRepo(tx, name)
 		if !ok {
@@ -110,7 +110,10 @@ func (db *DB) UnlinkBlob(name string, d digest.Digest) error {
 		if r.blobs.Get([]byte(d)) == nil {
 			return ErrBlobUnknown
 		}
-		return r.blobs.Delete([]byte(d))
+		if err := deleteBlobLink(tx, r, name, d); err != nil {
+			return err
+		}
+		return audit(tx, o, AuditDeleteBlob, name, "", d)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting blob %s from %s: %w", d, name, err)

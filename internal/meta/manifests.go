@@ -26,6 +26,11 @@ type manifestRecord struct {
 	Annotations  map[string]string `json:"annotations,omitempty"`
 }
 
+// references lists every blob and child manifest the manifest needs.
+func (m manifestRecord) references() []digest.Digest {
+	return append(append([]digest.Digest(nil), m.Blobs...), m.Manifests...)
+}
+
 // manifestLink is a manifest linked into a repository.
 type manifestLink struct {
 	MediaType string    `json:"mediaType"`
@@ -48,16 +53,14 @@ func (db *DB) Manifest(name, ref string) (Manifest, error) {
 		if !ok {
 			return ErrNameUnknown
 		}
-		d := ref
+		d := digest.Digest(ref)
 		if !strings.Contains(ref, ":") {
-			target := r.tags.Get([]byte(ref))
-			if target == nil {
+			if d, _ = decodeTag(r.tags.Get([]byte(ref))); d == "" {
 				return ErrManifestUnknown
 			}
-			d = string(target)
 		}
 		var link manifestLink
-		found, err := get(r.manifests, d, &link)
+		found, err := get(r.manifests, d.String(), &link)
 		if err != nil {
 			return err
 		}
@@ -65,7 +68,7 @@ func (db *DB) Manifest(name, ref string) (Manifest, error) {
 		if !found || body == nil {
 			return ErrManifestUnknown
 		}
-		m = Manifest{Digest: digest.Digest(d), MediaType: link.MediaType, Body: bytes.Clone(body)}
+		m = Manifest{Digest: d, MediaType: link.MediaType, Body: bytes.Clone(body)}
 		return nil
 	})
 	if err != nil {
@@ -80,11 +83,15 @@ type ManifestPut struct {
 	Body     []byte
 	Tag      string // optional
 	Manifest *manifest.Manifest
-	Now      time.Time
+	Origin   Origin
+	// Guard refuses moving an immutable tag; nil protects nothing.
+	Guard TagGuard
 }
 
 // PutManifest stores a manifest in repository name, checking in the same
-// transaction that everything it references is there.
+// transaction that everything it references is there and that the tag may
+// point at it. Pushing a tag again with the digest it already has is not
+// a change and always succeeds.
 func (db *DB) PutManifest(name string, p ManifestPut) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, err := createRepo(tx, name)
@@ -94,14 +101,22 @@ func (db *DB) PutManifest(name string, p ManifestPut) error {
 		if err := checkReferences(tx, r, p.Manifest); err != nil {
 			return err
 		}
-		if err := storeManifest(tx, p); err != nil {
+		if p.Tag != "" {
+			if cur, _ := decodeTag(r.tags.Get([]byte(p.Tag))); cur != "" && cur != p.Digest {
+				if err := p.Guard.check(name, p.Tag, cur, "move"); err != nil {
+					return err
+				}
+			}
+		}
+		rec, err := storeManifest(tx, p)
+		if err != nil {
 			return err
 		}
-		if err := put(r.manifests, p.Digest.String(), manifestLink{MediaType: p.Manifest.MediaType, Linked: p.Now}); err != nil {
+		if err := putManifestLink(tx, r, name, p.Digest, rec, manifestLink{MediaType: rec.MediaType, Linked: p.Origin.Time}); err != nil {
 			return err
 		}
 		if p.Tag != "" {
-			if err := r.tags.Put([]byte(p.Tag), []byte(p.Digest)); err != nil {
+			if err := r.tags.Put([]byte(p.Tag), encodeTag(p.Digest, p.Origin.Time)); err != nil {
 				return err
 			}
 		}
@@ -113,9 +128,11 @@ func (db *DB) PutManifest(name string, p ManifestPut) error {
 				ArtifactType: p.Manifest.ArtifactType,
 				Annotations:  p.Manifest.Annotations,
 			}
-			return put(r.referrers, referrerKey(s.Digest, p.Digest), desc)
+			if err := put(r.referrers, referrerKey(s.Digest, p.Digest), desc); err != nil {
+				return err
+			}
 		}
-		return nil
+		return audit(tx, p.Origin, AuditPush, name, p.Tag, p.Digest)
 	})
 	if err != nil {
 		return fmt.Errorf("storing manifest %s in %s: %w", p.Digest, name, err)
@@ -154,17 +171,18 @@ func checkReferences(tx *bolt.Tx, r repo, m *manifest.Manifest) error {
 	return nil
 }
 
-// storeManifest writes the global record and body once per digest.
-func storeManifest(tx *bolt.Tx, p ManifestPut) error {
-	bodies := tx.Bucket(bucketBodies)
-	if bodies.Get([]byte(p.Digest)) != nil {
-		return nil
+// storeManifest writes the global record and body once per digest and
+// returns the record.
+func storeManifest(tx *bolt.Tx, p ManifestPut) (manifestRecord, error) {
+	var rec manifestRecord
+	if found, err := get(tx.Bucket(bucketManifests), p.Digest.String(), &rec); found || err != nil {
+		return rec, err
 	}
 	m := p.Manifest
-	rec := manifestRecord{
+	rec = manifestRecord{
 		MediaType:    m.MediaType,
 		Size:         int64(len(p.Body)),
-		Created:      p.Now,
+		Created:      p.Origin.Time,
 		ArtifactType: m.ArtifactType,
 		Annotations:  m.Annotations,
 	}
@@ -178,14 +196,15 @@ func storeManifest(tx *bolt.Tx, p ManifestPut) error {
 		rec.Subject = m.Subject.Digest
 	}
 	if err := put(tx.Bucket(bucketManifests), p.Digest.String(), rec); err != nil {
-		return err
+		return rec, err
 	}
-	return bodies.Put([]byte(p.Digest), p.Body)
+	return rec, tx.Bucket(bucketBodies).Put([]byte(p.Digest), p.Body)
 }
 
 // DeleteManifest unlinks manifest d from repository name with every tag
-// that points at it and its entry in its subject's referrers.
-func (db *DB) DeleteManifest(name string, d digest.Digest) error {
+// that points at it and its entry in its subject's referrers. A tag that
+// guard protects keeps the whole manifest.
+func (db *DB) DeleteManifest(name string, d digest.Digest, guard TagGuard, o Origin) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, ok := openRepo(tx, name)
 		if !ok {
@@ -194,20 +213,7 @@ func (db *DB) DeleteManifest(name string, d digest.Digest) error {
 		if r.manifests.Get([]byte(d)) == nil {
 			return ErrManifestUnknown
 		}
-		if err := r.manifests.Delete([]byte(d)); err != nil {
-			return err
-		}
-		if err := deleteTagsOf(r.tags, d); err != nil {
-			return err
-		}
-		var rec manifestRecord
-		if _, err := get(tx.Bucket(bucketManifests), d.String(), &rec); err != nil {
-			return err
-		}
-		if rec.Subject != "" {
-			return r.referrers.Delete([]byte(referrerKey(rec.Subject, d)))
-		}
-		return nil
+		return deleteManifest(tx, r, name, d, guard, o)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting manifest %s from %s: %w", d, name, err)
@@ -215,21 +221,44 @@ func (db *DB) DeleteManifest(name string, d digest.Digest) error {
 	return nil
 }
 
-func deleteTagsOf(tags *bolt.Bucket, d digest.Digest) error {
-	var doomed [][]byte
-	err := tags.ForEach(func(k, v []byte) error {
-		if string(v) == string(d) {
-			doomed = append(doomed, bytes.Clone(k))
-		}
-		return nil
-	})
+func deleteManifest(tx *bolt.Tx, r repo, name string, d digest.Digest, guard TagGuard, o Origin) error {
+	tags, err := tagsOf(r.tags, d)
 	if err != nil {
 		return err
 	}
-	for _, k := range doomed {
-		if err := tags.Delete(k); err != nil {
+	for _, t := range tags {
+		if err := guard.check(name, t, d, "delete"); err != nil {
 			return err
 		}
 	}
-	return nil
+	for _, t := range tags {
+		if err := r.tags.Delete([]byte(t)); err != nil {
+			return err
+		}
+	}
+	var rec manifestRecord
+	if _, err := get(tx.Bucket(bucketManifests), d.String(), &rec); err != nil {
+		return err
+	}
+	if err := deleteManifestLink(tx, r, name, d, rec); err != nil {
+		return err
+	}
+	if rec.Subject != "" {
+		if err := r.referrers.Delete([]byte(referrerKey(rec.Subject, d))); err != nil {
+			return err
+		}
+	}
+	return audit(tx, o, AuditDelete, name, "", d)
+}
+
+// tagsOf lists the tags that point at d.
+func tagsOf(tags *bolt.Bucket, d digest.Digest) ([]string, error) {
+	var out []string
+	err := tags.ForEach(func(k, v []byte) error {
+		if target, _ := decodeTag(v); target == d {
+			out = append(out, string(k))
+		}
+		return nil
+	})
+	return out, err
 }

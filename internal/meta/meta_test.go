@@ -34,7 +34,7 @@ func image(tag string, blobs ...v1.Descriptor) ManifestPut {
 		Body:     body,
 		Tag:      tag,
 		Manifest: &manifest.Manifest{MediaType: manifest.OCIManifest, Kind: manifest.KindImage, Blobs: blobs},
-		Now:      now,
+		Origin:   Origin{Actor: "tester", Time: now},
 	}
 }
 
@@ -179,7 +179,7 @@ func TestReferrersStayWithTheirSubject(t *testing.T) {
 	if err != nil || len(sigs) != 1 || sigs[0].Digest != sig {
 		t.Fatalf("sig referrers of s1: %v %v", sigs, err)
 	}
-	if err := db.DeleteManifest("app", sig); err != nil {
+	if err := db.DeleteManifest("app", sig, nil, Origin{Actor: "tester", Time: now}); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := db.Referrers("app", s1, ""); len(after) != 1 {

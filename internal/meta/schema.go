@@ -95,3 +95,11 @@ func get(b *bolt.Bucket, key string, v any) (bool, error) {
 	}
 	return true, nil
 }
+
+// decode decodes a JSON value read while iterating.
+func decode(k, v []byte, out any) error {
+	if err := json.Unmarshal(v, out); err != nil {
+		return fmt.Errorf("decoding %s: %w", k, err)
+	}
+	return nil
+}

@@ -71,19 +71,46 @@ func list(b *bolt.Bucket, last string, n int, buckets bool) Page {
 }
 
 // DeleteTag removes tag from repository name; the manifest stays.
-func (db *DB) DeleteTag(name, tag string) error {
+func (db *DB) DeleteTag(name, tag string, guard TagGuard, o Origin) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, ok := openRepo(tx, name)
 		if !ok {
 			return ErrNameUnknown
 		}
-		if r.tags.Get([]byte(tag)) == nil {
+		d, _ := decodeTag(r.tags.Get([]byte(tag)))
+		if d == "" {
 			return ErrManifestUnknown
 		}
-		return r.tags.Delete([]byte(tag))
+		if err := guard.check(name, tag, d, "delete"); err != nil {
+			return err
+		}
+		if err := r.tags.Delete([]byte(tag)); err != nil {
+			return err
+		}
+		return audit(tx, o, AuditUntag, name, tag, d)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting tag %s from %s: %w", tag, name, err)
 	}
 	return nil
+}
+
+// TagInfos lists every tag of repository name with its target and time.
+func (db *DB) TagInfos(name string) ([]TagInfo, error) {
+	var out []TagInfo
+	err := db.view(func(tx *bolt.Tx) error {
+		r, ok := openRepo(tx, name)
+		if !ok {
+			return ErrNameUnknown
+		}
+		return r.tags.ForEach(func(k, v []byte) error {
+			d, at := decodeTag(v)
+			out = append(out, TagInfo{Tag: string(k), Digest: d, Updated: at})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing tags of %s: %w", name, err)
+	}
+	return out, nil
 }

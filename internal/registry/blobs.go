@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/reference"
 )
 
@@ -22,6 +23,7 @@ func (g *Registry) getBlob(w http.ResponseWriter, r *http.Request, rt call) erro
 	if _, err := g.meta.Blob(rt.name, d); err != nil {
 		return err
 	}
+	g.recent.touch(d, g.now())
 	h := w.Header()
 	if r.Method == http.MethodHead {
 		size, err := g.blobs.Stat(d)
@@ -87,9 +89,10 @@ func (g *Registry) deleteBlob(w http.ResponseWriter, r *http.Request, rt call) e
 	if err != nil {
 		return err
 	}
-	if err := g.meta.UnlinkBlob(rt.name, d); err != nil {
+	if err := g.meta.UnlinkBlob(rt.name, d, rt.origin(g.now())); err != nil {
 		return err
 	}
+	g.publish(events.Event{Action: events.ActionDelete, Repository: rt.name, Digest: d.String(), Actor: rt.actor})
 	w.Header().Set("Docker-Content-Digest", d.String())
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusAccepted)

@@ -70,6 +70,7 @@ var errorTable = []struct {
 	{meta.ErrUploadUnknown, codeBlobUploadUnknown, http.StatusNotFound},
 	{meta.ErrManifestBlobUnknown, codeManifestBlobUnknown, http.StatusBadRequest},
 	{meta.ErrManifestInvalid, codeManifestInvalid, http.StatusBadRequest},
+	{meta.ErrImmutable, codeDenied, http.StatusConflict},
 	{manifest.ErrInvalid, codeManifestInvalid, http.StatusBadRequest},
 	{manifest.ErrUnsupported, codeUnsupported, http.StatusUnsupportedMediaType},
 	{errManifestTooLarge, codeManifestInvalid, http.StatusRequestEntityTooLarge},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/manifest"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/reference"
@@ -23,6 +24,14 @@ func parseRef(ref string) (tag string, d digest.Digest, err error) {
 	return ref, "", reference.ValidateTag(ref)
 }
 
+// tagOf returns ref if it is a tag, "" if it is a digest.
+func tagOf(ref string) string {
+	if reference.IsDigest(ref) {
+		return ""
+	}
+	return ref
+}
+
 func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt call) error {
 	if _, _, err := parseRef(rt.arg); err != nil {
 		return err
@@ -30,6 +39,10 @@ func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt call) 
 	m, err := g.meta.Manifest(rt.name, rt.arg)
 	if err != nil {
 		return err
+	}
+	if r.Method == http.MethodGet && g.pulls.allow(rt.name+"@"+m.Digest.String(), g.now()) {
+		g.publish(events.Event{Action: events.ActionPull, Repository: rt.name, Tag: tagOf(rt.arg),
+			Digest: m.Digest.String(), MediaType: m.MediaType, Size: int64(len(m.Body)), Actor: rt.actor})
 	}
 	h := w.Header()
 	h.Set("Content-Type", m.MediaType)
@@ -64,10 +77,14 @@ func (g *Registry) putManifest(w http.ResponseWriter, r *http.Request, rt call) 
 	if err != nil {
 		return err
 	}
-	err = g.meta.PutManifest(rt.name, meta.ManifestPut{Digest: d, Body: body, Tag: tag, Manifest: m, Now: g.now()})
+	err = g.meta.PutManifest(rt.name, meta.ManifestPut{
+		Digest: d, Body: body, Tag: tag, Manifest: m, Origin: rt.origin(g.now()), Guard: g.guard,
+	})
 	if err != nil {
 		return err
 	}
+	g.publish(events.Event{Action: events.ActionPush, Repository: rt.name, Tag: tag,
+		Digest: d.String(), MediaType: m.MediaType, Size: int64(len(body)), Actor: rt.actor})
 	h := w.Header()
 	h.Set("Location", "/v2/"+rt.name+"/manifests/"+d.String())
 	h.Set("Docker-Content-Digest", d.String())
@@ -103,13 +120,14 @@ func (g *Registry) deleteManifest(w http.ResponseWriter, r *http.Request, rt cal
 		return err
 	}
 	if tag != "" {
-		err = g.meta.DeleteTag(rt.name, tag)
+		err = g.meta.DeleteTag(rt.name, tag, g.guard, rt.origin(g.now()))
 	} else {
-		err = g.meta.DeleteManifest(rt.name, d)
+		err = g.meta.DeleteManifest(rt.name, d, g.guard, rt.origin(g.now()))
 	}
 	if err != nil {
 		return err
 	}
+	g.publish(events.Event{Action: events.ActionDelete, Repository: rt.name, Tag: tag, Digest: d.String(), Actor: rt.actor})
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusAccepted)
 	return nil

@@ -2,11 +2,15 @@ package registry
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/blob"
+	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/reference"
 )
@@ -20,35 +24,87 @@ type Authorizer interface {
 	Authorize(r *http.Request, need []auth.Scope) (actor string, err error)
 }
 
+// Publisher receives the registry's events once the changes they
+// describe are durable.
+type Publisher interface {
+	Publish(events.Event)
+}
+
 // Options are the registry's optional collaborators.
 type Options struct {
 	// Authorizer checks every request; nil lets everyone do everything.
 	Authorizer Authorizer
+	// Guard protects immutable tags; nil protects none.
+	Guard meta.TagGuard
+	// Events receives pushes, deletes and sampled pulls; nil drops them.
+	Events Publisher
+	// RecentWindow is how long a digest a client looked at counts as in
+	// use for garbage collection (see RecentlyUsed); 0 means one hour.
+	RecentWindow time.Duration
 }
+
+// pullSample is the most often one (repository, digest) pull is reported.
+const pullSample = time.Minute
 
 // Registry is the /v2/ HTTP handler.
 type Registry struct {
-	blobs *blob.Store
-	meta  *meta.DB
-	log   *slog.Logger
-	now   func() time.Time
-	authz Authorizer
+	blobs  *blob.Store
+	meta   *meta.DB
+	log    *slog.Logger
+	now    func() time.Time
+	authz  Authorizer
+	guard  meta.TagGuard
+	events Publisher
+	recent *recent
+	pulls  *sampler
 
 	routes map[endpoint]map[string]handlerFunc
 }
 
 // New returns a registry serving the content of blobs and db.
 func New(blobs *blob.Store, db *meta.DB, log *slog.Logger, opts Options) *Registry {
-	g := &Registry{blobs: blobs, meta: db, log: log, now: time.Now, authz: opts.Authorizer}
+	if opts.RecentWindow <= 0 {
+		opts.RecentWindow = time.Hour
+	}
+	g := &Registry{
+		blobs:  blobs,
+		meta:   db,
+		log:    log,
+		now:    time.Now,
+		authz:  opts.Authorizer,
+		guard:  opts.Guard,
+		events: opts.Events,
+		recent: newRecent(opts.RecentWindow),
+		pulls:  newSampler(pullSample),
+	}
 	g.routes = g.endpoints()
 	return g
 }
+
+// RecentlyUsed reports whether a client looked at blob d (a HEAD, a GET,
+// a mount) within the recent window: it may be about to reference it.
+func (g *Registry) RecentlyUsed(d digest.Digest) bool { return g.recent.within(d, g.now()) }
 
 // call is one request as the handlers see it: where it goes and who sent
 // it.
 type call struct {
 	route
 	actor string
+	addr  string
+}
+
+// origin is who makes a change through this call, for the audit log.
+func (c call) origin(now time.Time) meta.Origin {
+	return meta.Origin{Actor: c.actor, Addr: c.addr, Time: now}
+}
+
+// publish reports a durable change, or a sampled pull, to the subscribers.
+func (g *Registry) publish(e events.Event) {
+	if g.events == nil {
+		return
+	}
+	e.ID, e.Time = events.NewID(), g.now()
+	g.events.Publish(e)
 }
 
 // handlerFunc handles one endpoint. An error it returns becomes the spec's
@@ -95,7 +151,8 @@ func (g *Registry) dispatch(r *http.Request) (handlerFunc, call, error) {
 	if err != nil {
 		return nil, call{}, err
 	}
-	return h, call{route: rt, actor: actor}, nil
+	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return h, call{route: rt, actor: actor, addr: addr}, nil
 }
 
 // authorize asks the Authorizer, if there is one.

@@ -38,11 +38,7 @@ func (g *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt call) 
 		if err != nil {
 			return err
 		}
-		size, err := g.blobs.Ingest(r.Body, d)
-		if err != nil {
-			return err
-		}
-		if err := g.meta.LinkBlob(rt.name, d, size, "", g.now()); err != nil {
+		if _, err := g.blobs.Ingest(r.Body, d, g.linker(rt.name, d, "")); err != nil {
 			return err
 		}
 		return blobCreated(w, rt.name, d)
@@ -72,6 +68,9 @@ func (g *Registry) mount(r *http.Request, name, from string, d digest.Digest) (b
 	_, err := g.meta.MountBlob(name, from, d, g.now())
 	if errors.Is(err, meta.ErrBlobUnknown) {
 		return false, nil
+	}
+	if err == nil {
+		g.recent.touch(d, g.now())
 	}
 	return err == nil, err
 }
@@ -165,7 +164,7 @@ func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt call)
 			return err
 		}
 	}
-	size, err := g.blobs.Commit(rt.arg, d)
+	_, err = g.blobs.Commit(rt.arg, d, g.linker(rt.name, d, rt.arg))
 	if errors.Is(err, blob.ErrDigestMismatch) {
 		// The blob store dropped the bytes; the session goes with them.
 		_ = g.meta.DeleteUpload(rt.arg) // an orphan record is swept at start-up
@@ -173,10 +172,13 @@ func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt call)
 	if err != nil {
 		return err
 	}
-	if err := g.meta.LinkBlob(rt.name, d, size, rt.arg, g.now()); err != nil {
-		return err
-	}
 	return blobCreated(w, rt.name, d)
+}
+
+// linker records a committed blob in the repository (and closes the upload
+// session, if any) while the blob store holds the digest's lock.
+func (g *Registry) linker(name string, d digest.Digest, uploadID string) func(int64) error {
+	return func(size int64) error { return g.meta.LinkBlob(name, d, size, uploadID, g.now()) }
 }
 
 func (g *Registry) cancelUpload(w http.ResponseWriter, r *http.Request, rt call) error {
