@@ -55,6 +55,7 @@ type Collector struct {
 	mu      sync.Mutex
 	last    *Report
 	runs    int
+	freed   int64
 }
 
 // New returns a collector over the two stores.
@@ -73,6 +74,17 @@ func (c *Collector) Last() (Report, int, bool) {
 	return *c.last, c.runs, true
 }
 
+// Stats returns how many collections finished, how long the last took and
+// how many bytes they freed in all.
+func (c *Collector) Stats() (runs int, lastSeconds float64, freed int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last != nil {
+		lastSeconds = c.last.Seconds
+	}
+	return c.runs, lastSeconds, c.freed
+}
+
 // Run collects once. A dry run changes nothing and reports what would go.
 func (c *Collector) Run(ctx context.Context, dryRun bool) (Report, error) {
 	if !c.running.TryLock() {
@@ -87,7 +99,7 @@ func (c *Collector) Run(ctx context.Context, dryRun bool) (Report, error) {
 	}
 	if !dryRun {
 		c.mu.Lock()
-		c.last, c.runs = &rep, c.runs+1
+		c.last, c.runs, c.freed = &rep, c.runs+1, c.freed+rep.FreedBytes
 		c.mu.Unlock()
 	}
 	c.log.Info("garbage collection finished", "dry_run", dryRun, "expired", len(rep.Expired),

@@ -30,6 +30,11 @@ type Publisher interface {
 	Publish(events.Event)
 }
 
+// Observer is told about finished uploads, for metrics.
+type Observer interface {
+	UploadFinished(size int64, took time.Duration)
+}
+
 // Options are the registry's optional collaborators.
 type Options struct {
 	// Authorizer checks every request; nil lets everyone do everything.
@@ -38,6 +43,8 @@ type Options struct {
 	Guard meta.TagGuard
 	// Events receives pushes, deletes and sampled pulls; nil drops them.
 	Events Publisher
+	// Observer hears about finished uploads; nil hears nothing.
+	Observer Observer
 	// RecentWindow is how long a digest a client looked at counts as in
 	// use for garbage collection (see RecentlyUsed); 0 means one hour.
 	RecentWindow time.Duration
@@ -48,15 +55,16 @@ const pullSample = time.Minute
 
 // Registry is the /v2/ HTTP handler.
 type Registry struct {
-	blobs  *blob.Store
-	meta   *meta.DB
-	log    *slog.Logger
-	now    func() time.Time
-	authz  Authorizer
-	guard  meta.TagGuard
-	events Publisher
-	recent *recent
-	pulls  *sampler
+	blobs    *blob.Store
+	meta     *meta.DB
+	log      *slog.Logger
+	now      func() time.Time
+	authz    Authorizer
+	guard    meta.TagGuard
+	events   Publisher
+	observer Observer
+	recent   *recent
+	pulls    *sampler
 
 	routes map[endpoint]map[string]handlerFunc
 }
@@ -67,15 +75,16 @@ func New(blobs *blob.Store, db *meta.DB, log *slog.Logger, opts Options) *Regist
 		opts.RecentWindow = time.Hour
 	}
 	g := &Registry{
-		blobs:  blobs,
-		meta:   db,
-		log:    log,
-		now:    time.Now,
-		authz:  opts.Authorizer,
-		guard:  opts.Guard,
-		events: opts.Events,
-		recent: newRecent(opts.RecentWindow),
-		pulls:  newSampler(pullSample),
+		blobs:    blobs,
+		meta:     db,
+		log:      log,
+		now:      time.Now,
+		authz:    opts.Authorizer,
+		guard:    opts.Guard,
+		events:   opts.Events,
+		observer: opts.Observer,
+		recent:   newRecent(opts.RecentWindow),
+		pulls:    newSampler(pullSample),
 	}
 	g.routes = g.endpoints()
 	return g

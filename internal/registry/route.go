@@ -16,6 +16,22 @@ const (
 	endReferrers                     // /v2/<name>/referrers/<digest>
 )
 
+// EndpointName names the endpoint a /v2 path reaches, for metrics:
+// base, catalog, tags, manifest, blob, uploads, upload, referrers, or
+// unknown.
+func EndpointName(path string) string {
+	rt, ok := parseRoute(path)
+	if !ok {
+		return "unknown"
+	}
+	return endpointNames[rt.end]
+}
+
+var endpointNames = map[endpoint]string{
+	endBase: "base", endCatalog: "catalog", endTags: "tags", endManifest: "manifest",
+	endBlob: "blob", endUploads: "uploads", endUpload: "upload", endReferrers: "referrers",
+}
+
 // route is a parsed request path.
 type route struct {
 	end  endpoint

@@ -38,8 +38,13 @@ func (g *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt call) 
 		if err != nil {
 			return err
 		}
-		if _, err := g.blobs.Ingest(r.Body, d, g.linker(rt.name, d, "")); err != nil {
+		start := g.now()
+		size, err := g.blobs.Ingest(r.Body, d, g.linker(rt.name, d, ""))
+		if err != nil {
 			return err
+		}
+		if g.observer != nil {
+			g.observer.UploadFinished(size, g.now().Sub(start))
 		}
 		return blobCreated(w, rt.name, d)
 	}
@@ -156,7 +161,8 @@ func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt call)
 	if err != nil {
 		return err
 	}
-	if _, err := g.session(rt); err != nil {
+	u, err := g.session(rt)
+	if err != nil {
 		return err
 	}
 	if r.ContentLength != 0 {
@@ -164,13 +170,16 @@ func (g *Registry) finishUpload(w http.ResponseWriter, r *http.Request, rt call)
 			return err
 		}
 	}
-	_, err = g.blobs.Commit(rt.arg, d, g.linker(rt.name, d, rt.arg))
+	size, err := g.blobs.Commit(rt.arg, d, g.linker(rt.name, d, rt.arg))
 	if errors.Is(err, blob.ErrDigestMismatch) {
 		// The blob store dropped the bytes; the session goes with them.
 		_ = g.meta.DeleteUpload(rt.arg) // an orphan record is swept at start-up
 	}
 	if err != nil {
 		return err
+	}
+	if g.observer != nil {
+		g.observer.UploadFinished(size, g.now().Sub(u.Started))
 	}
 	return blobCreated(w, rt.name, d)
 }
