@@ -9,10 +9,15 @@
 //	manifests/<digest>           every manifest: media type, references
 //	bodies/<digest>              the manifest bytes, served as they came
 //	uploads/<id>                 upload sessions: repository, start time
+//	audit/<time><seq>            who pushed or deleted what, and when
+//	deliveries/<time><seq>       webhook deliveries and their attempts
+//	bloblinks/<digest>\x00<repo>  which repositories link a blob
+//	manifestlinks/<d>\x00<repo>   which repositories link a manifest
 //	repos/<name>/blobs/<digest>  blobs linked into a repository
 //	repos/<name>/manifests/<d>   manifests linked into a repository
-//	repos/<name>/tags/<tag>      tag -> manifest digest
+//	repos/<name>/tags/<tag>      tag -> time set, manifest digest
 //	repos/<name>/referrers/<subject>\x00<digest>   referrer descriptors
+//	repos/<name>/refs/<needed>\x00<manifest>       what each manifest needs
 //
 // Global records say what exists; repository links say who may see it.
 // That split is what lets garbage collection mark from tags and links and
