@@ -68,10 +68,17 @@ var (
 	tokenHash   = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 )
 
+// Anonymous is the actor of requests without credentials; no account may
+// take the name.
+const Anonymous = "anonymous"
+
 // ValidateAccountName checks a user or robot name.
 func ValidateAccountName(name string) error {
 	if !accountName.MatchString(name) {
 		return fmt.Errorf("account name %q: want 1-64 of [a-z0-9._-], starting with a letter or digit", name)
+	}
+	if name == Anonymous {
+		return fmt.Errorf("account name %q is reserved for requests without credentials", name)
 	}
 	return nil
 }

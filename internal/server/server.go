@@ -37,7 +37,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	if err != nil {
 		return err
 	}
-	reg := registry.New(blobs, db, log, registry.Options{})
+	authz, tokens, err := newAuth(cfg, log)
+	if err != nil {
+		return err
+	}
+	reg := registry.New(blobs, db, log, registry.Options{Authorizer: authz})
 	if n, err := reg.SweepUploads(cfg.UploadTTL); err != nil {
 		return err
 	} else if n > 0 {
@@ -50,7 +54,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	}
 	var inflight sync.WaitGroup
 	srv := &http.Server{
-		Handler:           tracked(&inflight, handler(reg)),
+		Handler:           tracked(&inflight, handler(reg, tokens)),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -105,11 +109,16 @@ func tracked(wg *sync.WaitGroup, h http.Handler) http.Handler {
 }
 
 // handler routes /v2 to the registry without cleaning the path, so that a
-// hostile path is refused by the registry rather than redirected.
-func handler(reg http.Handler) http.Handler {
+// hostile path is refused by the registry rather than redirected, and
+// /token to the token endpoint when there is one.
+func handler(reg, tokens http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/") {
 			reg.ServeHTTP(w, r)
+			return
+		}
+		if tokens != nil && r.URL.Path == "/token" {
+			tokens.ServeHTTP(w, r)
 			return
 		}
 		http.NotFound(w, r)

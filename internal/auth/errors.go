@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"strings"
+
+	"github.com/berth-dev/berth/internal/config"
+)
+
+// Anonymous is the actor of a request that carries no credentials, and
+// the subject of the tokens issued to it. No account may take the name.
+const Anonymous = config.Anonymous
+
+// Error codes of RFC 6750 a Bearer challenge may carry.
+const (
+	codeInvalidToken      = "invalid_token"
+	codeInsufficientScope = "insufficient_scope"
+)
+
+// ChallengeError is a request that must authenticate, or authenticate
+// again. It wraps ErrUnauthorized; Challenge is the WWW-Authenticate
+// value that tells the client where to get a token and for what.
+type ChallengeError struct {
+	// Reason says what is wrong: "authentication required", "token
+	// expired", "invalid username or password".
+	Reason    string
+	challenge string
+}
+
+func (e *ChallengeError) Error() string { return e.Reason }
+
+// Unwrap returns ErrUnauthorized.
+func (e *ChallengeError) Unwrap() error { return ErrUnauthorized }
+
+// Challenge returns the value of the WWW-Authenticate header.
+func (e *ChallengeError) Challenge() string { return e.challenge }
+
+// DeniedError reports an authenticated account that may not do what a
+// request needs. It wraps ErrDenied.
+type DeniedError struct {
+	Actor string
+	Scope Scope
+}
+
+func (e *DeniedError) Error() string {
+	return ErrDenied.Error() + ": " + e.Actor + " may not " + strings.Join(e.Scope.Actions, ",") + " " + e.Scope.Name
+}
+
+// Unwrap returns ErrDenied.
+func (e *DeniedError) Unwrap() error { return ErrDenied }
+
+// bearerChallenge renders a Bearer challenge (RFC 6750, with the
+// service and scope parameters of Docker's token spec). code is empty
+// or one of the code constants.
+func bearerChallenge(realm, service string, need []Scope, code string) string {
+	var b strings.Builder
+	b.WriteString("Bearer realm=")
+	b.WriteString(quote(realm))
+	b.WriteString(",service=")
+	b.WriteString(quote(service))
+	if len(need) > 0 {
+		scopes := make([]string, len(need))
+		for i, s := range need {
+			scopes[i] = s.String()
+		}
+		b.WriteString(",scope=")
+		b.WriteString(quote(strings.Join(scopes, " ")))
+	}
+	if code != "" {
+		b.WriteString(",error=")
+		b.WriteString(quote(code))
+	}
+	return b.String()
+}
+
+// quote renders s as an HTTP quoted-string, dropping control characters
+// that could break the header.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range []byte(s) {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

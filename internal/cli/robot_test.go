@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"encoding/base64"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/berth-dev/berth/internal/auth"
+)
+
+func TestRobotAdd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "berth.yaml")
+	stdout, stderr, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/**=pull,push", "--config", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSuffix(stdout, "\n")
+	if !strings.HasPrefix(token, auth.RobotTokenPrefix) || strings.Contains(token, "\n") {
+		t.Fatalf("stdout %q is not one token", stdout)
+	}
+	for _, want := range []string{"will not be shown again", "docker login REGISTRY -u ci --password-stdin", "restart"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	cfg := loadConfigFile(t, path)
+	if len(cfg.Auth.Robots) != 1 || cfg.Auth.Robots[0].Token != auth.HashRobotToken(token) {
+		t.Fatalf("robots %+v", cfg.Auth.Robots)
+	}
+	t.Run("the token is not written to the file", func(t *testing.T) {
+		if strings.Contains(readFile(t, path), strings.TrimPrefix(token, auth.RobotTokenPrefix)) {
+			t.Fatal("the config holds the token")
+		}
+	})
+	t.Run("an existing robot is refused", func(t *testing.T) {
+		if _, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/**=pull", "--config", path); err == nil || !strings.Contains(err.Error(), "--replace") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("replace gives a new token", func(t *testing.T) {
+		stdout, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/**=pull", "--config", path, "--replace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := strings.TrimSpace(stdout)
+		cfg := loadConfigFile(t, path)
+		if again == token || len(cfg.Auth.Robots) != 1 || cfg.Auth.Robots[0].Token != auth.HashRobotToken(again) {
+			t.Fatalf("robots %+v", cfg.Auth.Robots)
+		}
+	})
+	t.Run("a user's name is taken", func(t *testing.T) {
+		if _, _, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "long enough\n", "alice", "--config", path); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := runCmd(t, newRobotAddCmd(), "", "alice", "--access", "a=pull", "--config", path); err == nil || !strings.Contains(err.Error(), "user alice") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("a robot needs access", func(t *testing.T) {
+		if _, _, err := runCmd(t, newRobotAddCmd(), "", "bot", "--config", path); err == nil || !strings.Contains(err.Error(), "--access") {
+			t.Fatalf("error %v", err)
+		}
+	})
+}
+
+// TestServiceAcceptsWhatTheCommandsWrite logs in, as berth serve would
+// check it, with the password and the token the commands saved.
+func TestServiceAcceptsWhatTheCommandsWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "berth.yaml")
+	if _, _, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "alice's password\n", "alice", "--access", "team/**=pull", "--config", path); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/*=push", "--config", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadConfigFile(t, path)
+	svc, err := auth.New(cfg.Auth, filepath.Join(dir, "auth", "token.key"), newTestLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ user, pass, scope string }{
+		{"alice", "alice's password", "team/app"},
+		{"ci", strings.TrimSpace(stdout), "apps/web"},
+	} {
+		r := httptest.NewRequest("GET", "http://reg.example/v2/", nil)
+		r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(tc.user+":"+tc.pass)))
+		action := map[string]string{"alice": "pull", "ci": "push"}[tc.user]
+		actor, err := svc.Authorize(r, []auth.Scope{{Type: auth.TypeRepository, Name: tc.scope, Actions: []string{action}}})
+		if err != nil || actor != tc.user {
+			t.Fatalf("%s: %q %v", tc.user, actor, err)
+		}
+	}
+}

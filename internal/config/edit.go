@@ -1,0 +1,420 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// ErrAccountExists reports an account name the config already has.
+var ErrAccountExists = errors.New("account already exists")
+
+// AddUser adds u to auth.users in the config file at path, or, with
+// replace, puts it in place of the user of the same name. See
+// addAccount.
+func AddUser(path string, u User, replace bool) error {
+	return addAccount(path, "users", u.Name, u, replace)
+}
+
+// AddRobot adds r to auth.robots in the config file at path, or, with
+// replace, puts it in place of the robot of the same name.
+func AddRobot(path string, r Robot, replace bool) error {
+	return addAccount(path, "robots", r.Name, r, replace)
+}
+
+// addAccount edits the file at path, or writes a new one from Template
+// (mode 0600) when there is none. Only the auth section is rewritten;
+// every other byte, comment and blank line stays as it was. The result
+// must be a configuration Validate accepts, and it replaces the file
+// atomically with the file's mode kept.
+func addAccount(path, kind, name string, acct any, replace bool) error {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	data, err := os.ReadFile(path)
+	mode := fs.FileMode(0o600)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		data = []byte(Template)
+	case err != nil:
+		return fmt.Errorf("reading config: %w", err)
+	default:
+		if fi, err := os.Stat(path); err == nil {
+			mode = fi.Mode().Perm()
+		}
+	}
+	out, err := upsertAccount(data, kind, name, acct, replace)
+	if err != nil {
+		return fmt.Errorf("editing config %s: %w", path, err)
+	}
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(out))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("editing config %s: %w", path, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("editing config %s: the result would not be valid: %w", path, err)
+	}
+	if err := writeFileAtomic(path, out, mode); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	return nil
+}
+
+// upsertAccount returns data with acct in auth.<kind>.
+func upsertAccount(data []byte, kind, name string, acct any, replace bool) ([]byte, error) {
+	doc, err := parseDocument(data)
+	if err != nil {
+		return nil, err
+	}
+	root := doc.Content[0]
+	empty := len(root.Content) == 0 // at most comments, which the tree may not hold
+	authKey, auth := lookup(root, "auth")
+	added := auth == nil
+	if added {
+		authKey, auth = &yaml.Node{Kind: yaml.ScalarNode, Value: "auth"}, &yaml.Node{Kind: yaml.MappingNode}
+		root.Content = append(root.Content, authKey, auth)
+	}
+	if err := asCollection(auth, yaml.MappingNode, "auth"); err != nil {
+		return nil, err
+	}
+	other := map[string]string{"users": "robots", "robots": "users"}[kind]
+	if _, seq := lookup(auth, other); seq != nil && findAccount(seq, name) >= 0 {
+		return nil, fmt.Errorf("%w: %q is one of auth.%s", ErrAccountExists, name, other)
+	}
+	_, seq := lookup(auth, kind)
+	if seq == nil {
+		seq = &yaml.Node{Kind: yaml.SequenceNode}
+		auth.Content = append(auth.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kind}, seq)
+	}
+	if err := asCollection(seq, yaml.SequenceNode, "auth."+kind); err != nil {
+		return nil, err
+	}
+	item, err := accountNode(acct)
+	if err != nil {
+		return nil, err
+	}
+	switch i := findAccount(seq, name); {
+	case i < 0:
+		seq.Content = append(seq.Content, item)
+	case !replace:
+		return nil, fmt.Errorf("%w: %q is in auth.%s", ErrAccountExists, name, kind)
+	default:
+		item.HeadComment, item.LineComment = seq.Content[i].HeadComment, seq.Content[i].LineComment
+		seq.Content[i] = item
+	}
+	seq.Style &^= yaml.FlowStyle
+	auth.Style &^= yaml.FlowStyle
+
+	// The whole document, rendered again: what a splice must mean, and
+	// the answer when one cannot be made.
+	full, err := dump(doc, detectLayout(root))
+	if err != nil {
+		return nil, fmt.Errorf("rendering: %w", err)
+	}
+	full = joinLines(keepBlankLines(splitLines(data), splitLines(full)))
+	if root.Style&yaml.FlowStyle != 0 {
+		return full, nil
+	}
+	section := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{authKey, auth}}
+	var out []byte
+	if added {
+		out, err = appendSection(data, section, detectLayout(section, root))
+	} else {
+		out, err = spliceSection(data, root, section, detectLayout(section, root))
+	}
+	if err != nil || !empty && !sameDocument(doc, out, full) {
+		return full, nil
+	}
+	return out, nil
+}
+
+// parseDocument parses data, which must hold at most one document with
+// a mapping at the top. An empty file is an empty mapping.
+func parseDocument(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parsing: %w", err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return nil, errors.New("the file holds more than one YAML document")
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
+	}
+	if doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("the top of the file is not a mapping")
+	}
+	return &doc, nil
+}
+
+// lookup returns the key and value nodes of key in mapping m.
+func lookup(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// asCollection makes an empty value (`auth:`) a collection of kind, and
+// refuses any other value that is not one.
+func asCollection(n *yaml.Node, kind yaml.Kind, where string) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		*n = yaml.Node{Kind: kind, LineComment: n.LineComment, HeadComment: n.HeadComment, FootComment: n.FootComment}
+	}
+	if n.Kind != kind {
+		return fmt.Errorf("%s is not a %s", where, map[yaml.Kind]string{yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}[kind])
+	}
+	return nil
+}
+
+func findAccount(seq *yaml.Node, name string) int {
+	return slices.IndexFunc(seq.Content, func(item *yaml.Node) bool {
+		if item.Kind != yaml.MappingNode {
+			return false
+		}
+		_, v := lookup(item, "name")
+		return v != nil && v.Value == name
+	})
+}
+
+// accountNode renders acct without its empty fields, actions as [a, b].
+func accountNode(acct any) (*yaml.Node, error) {
+	var n yaml.Node
+	if err := n.Dump(acct, yaml.WithQuotePreference(yaml.QuoteDouble)); err != nil {
+		return nil, err
+	}
+	var kept []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "admin" && v.Value == "false" || k.Value == "access" && len(v.Content) == 0 {
+			continue
+		}
+		if k.Value == "access" {
+			for _, g := range v.Content {
+				if _, actions := lookup(g, "actions"); actions != nil {
+					actions.Style = yaml.FlowStyle
+				}
+			}
+		}
+		kept = append(kept, k, v)
+	}
+	n.Content = kept
+	return &n, nil
+}
+
+// sameDocument reports whether out holds what doc does, with the same
+// comments, and means what full means.
+func sameDocument(doc *yaml.Node, out, full []byte) bool {
+	var got yaml.Node
+	if err := yaml.Unmarshal(out, &got); err != nil {
+		return false
+	}
+	want, have := comments(doc, nil), comments(&got, nil)
+	slices.Sort(want)
+	slices.Sort(have)
+	if !slices.Equal(want, have) {
+		return false
+	}
+	var a, b any
+	return yaml.Unmarshal(out, &a) == nil && yaml.Unmarshal(full, &b) == nil && reflect.DeepEqual(a, b)
+}
+
+// comments collects the comment lines of the tree at n.
+func comments(n *yaml.Node, into []string) []string {
+	for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
+		for _, line := range strings.Split(c, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				into = append(into, line)
+			}
+		}
+	}
+	for _, child := range n.Content {
+		into = comments(child, into)
+	}
+	return into
+}
+
+// layout is how a file indents: spaces per level, and whether a list's
+// "-" sits at its key's column.
+type layout struct {
+	indent  int
+	compact bool
+}
+
+// detectLayout reads the layout of the first nested mapping and the
+// first list under a key in the given mappings, the first one first.
+func detectLayout(mappings ...*yaml.Node) layout {
+	l := layout{indent: 2}
+	var sawIndent, sawSeq bool
+	var walk func(m *yaml.Node)
+	walk = func(m *yaml.Node) {
+		for i := 0; i+1 < len(m.Content) && !(sawIndent && sawSeq); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			if v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || v.Line <= k.Line {
+				continue
+			}
+			switch v.Kind {
+			case yaml.MappingNode:
+				if d := v.Content[0].Column - k.Column; !sawIndent && d >= 2 && d <= 9 {
+					l.indent, sawIndent = d, true
+				}
+				walk(v)
+			case yaml.SequenceNode:
+				if !sawSeq {
+					l.compact, sawSeq = v.Column == k.Column, true
+				}
+			}
+		}
+	}
+	for _, m := range mappings {
+		walk(m)
+	}
+	return l
+}
+
+func dump(n *yaml.Node, l layout) ([]byte, error) {
+	return yaml.Dump(n, yaml.WithIndent(l.indent), yaml.WithCompactSeqIndent(l.compact),
+		yaml.WithLineWidth(-1), yaml.WithQuotePreference(yaml.QuoteDouble))
+}
+
+// appendSection writes section after everything in data.
+func appendSection(data []byte, section *yaml.Node, l layout) ([]byte, error) {
+	text, err := dump(section, l)
+	if err != nil {
+		return nil, err
+	}
+	out := bytes.TrimRight(data, "\n")
+	if len(out) > 0 {
+		out = append(out, "\n\n"...)
+	}
+	return append(out, text...), nil
+}
+
+// spliceSection rewrites the lines of section, a top-level key and its
+// value: from the key to the last line before the next top-level key
+// that is not blank or a comment at the left margin (those belong to the
+// next key). The key's head comment, above it, stays as it is.
+func spliceSection(data []byte, root, section *yaml.Node, l layout) ([]byte, error) {
+	key := section.Content[0]
+	lines := splitLines(data)
+	start, end := key.Line-1, len(lines)
+	if i := slices.Index(root.Content, key); i >= 0 && i+2 < len(root.Content) {
+		end = root.Content[i+2].Line - 1
+	}
+	if start < 0 || end > len(lines) || start >= end {
+		return nil, errors.New("cannot find the section")
+	}
+	for end > start+1 && (strings.TrimSpace(lines[end-1]) == "" || strings.HasPrefix(lines[end-1], "#")) {
+		end--
+	}
+	bare := *key
+	bare.HeadComment = ""
+	text, err := dump(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{&bare, section.Content[1]}}, l)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Concat(lines[:start], keepBlankLines(lines[start:end], splitLines(text)), lines[end:])
+	return joinLines(out), nil
+}
+
+func splitLines(b []byte) []string {
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+func joinLines(lines []string) []byte { return []byte(strings.Join(lines, "\n") + "\n") }
+
+// keepBlankLines returns cur with the blank lines of old put back before
+// the lines the two share (by a longest common subsequence).
+func keepBlankLines(old, cur []string) []string {
+	type line struct {
+		text   string
+		blanks int // blank lines before it
+	}
+	var kept []line
+	blanks := 0
+	for _, l := range old {
+		if strings.TrimSpace(l) == "" {
+			blanks++
+			continue
+		}
+		kept = append(kept, line{strings.TrimRight(l, " \t"), blanks})
+		blanks = 0
+	}
+	n, m := len(kept), len(cur)
+	if n*m > 1<<22 {
+		return cur
+	}
+	same := func(i, j int) bool { return kept[i].text == strings.TrimRight(cur[j], " \t") }
+	// lcs[i*w+j] is the length of the longest common subsequence of
+	// kept[i:] and cur[j:].
+	w := m + 1
+	lcs := make([]int32, (n+1)*w)
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			lcs[i*w+j] = max(lcs[(i+1)*w+j], lcs[i*w+j+1])
+			if same(i, j) {
+				lcs[i*w+j] = lcs[(i+1)*w+j+1] + 1
+			}
+		}
+	}
+	out := make([]string, 0, m+blanks)
+	for i, j := 0, 0; j < m; {
+		switch {
+		case i < n && same(i, j):
+			for range kept[i].blanks {
+				out = append(out, "")
+			}
+			out = append(out, cur[j])
+			i, j = i+1, j+1
+		case i < n && lcs[(i+1)*w+j] >= lcs[i*w+j+1]:
+			i++
+		default:
+			out = append(out, cur[j])
+			j++
+		}
+	}
+	return out
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory is written, synced and renamed over it.
+func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(data)
+	if err := errors.Join(werr, tmp.Chmod(mode), tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
