@@ -68,3 +68,24 @@ func (a *API) HandleGC(c Collector) {
 		return rep, nil
 	})
 }
+
+// DeliveryLog reads webhook deliveries.
+type DeliveryLog interface {
+	Deliveries(limit int, webhook string) ([]meta.Delivery, error)
+}
+
+// HandleDeliveries serves GET /api/registry/webhooks/deliveries?webhook=&limit=,
+// newest first, each with its attempts.
+func (a *API) HandleDeliveries(log DeliveryLog) {
+	a.handle("GET /api/registry/webhooks/deliveries", func(r *http.Request) (any, error) {
+		limit, err := intParam(r, "limit", 100, 10000)
+		if err != nil {
+			return nil, err
+		}
+		out, err := log.Deliveries(limit, r.URL.Query().Get("webhook"))
+		if out == nil {
+			out = []meta.Delivery{}
+		}
+		return out, err
+	})
+}

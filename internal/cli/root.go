@@ -39,7 +39,7 @@ and every other OCI client.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newInitCmd(), newVersionCmd(), newBenchCmd())
+	root.AddCommand(newServeCmd(), newInitCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
 	return root
 }
 

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Environment variables of the commands that talk to a running server.
+const (
+	envServer   = "BERTH_SERVER"
+	envUser     = "BERTH_USER"
+	envPassword = "BERTH_PASSWORD"
+)
+
+// apiClient calls berth's JSON API.
+type apiClient struct {
+	base     *url.URL
+	user     string
+	password string
+	http     *http.Client
+}
+
+// addServerFlags adds --server and --user to cmd.
+func addServerFlags(cmd *cobra.Command) {
+	server := os.Getenv(envServer)
+	if server == "" {
+		server = "http://127.0.0.1:5000"
+	}
+	cmd.Flags().String("server", server, "berth server to talk to (env "+envServer+")")
+	cmd.Flags().String("user", os.Getenv(envUser), "admin account, when the server authenticates (env "+envUser+"; password from "+envPassword+")")
+}
+
+// newAPIClient builds a client from the flags added by addServerFlags.
+func newAPIClient(cmd *cobra.Command) (*apiClient, error) {
+	server, _ := cmd.Flags().GetString("server")
+	user, _ := cmd.Flags().GetString("user")
+	u, err := url.Parse(strings.TrimSuffix(server, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--server %q: want an http:// or https:// URL", server)
+	}
+	c := &apiClient{base: u, user: user, http: &http.Client{}}
+	if user != "" {
+		c.password = os.Getenv(envPassword)
+		if c.password == "" {
+			return nil, fmt.Errorf("--user %s needs the password in %s", user, envPassword)
+		}
+	}
+	return c, nil
+}
+
+// do sends a request to path (with query) and decodes the JSON answer
+// into out. An error answer becomes an error that says what the server
+// said.
+func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, out any) error {
+	u := *c.base
+	u.Path += path
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	if c.user != "" {
+		req.SetBasicAuth(c.user, c.password)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("calling %s: %w (is berth serve running there? see --server)", c.base.Redacted(), err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("reading answer from %s: %w", c.base.Redacted(), err)
+	}
+	if res.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", res.Status, e.Error)
+		}
+		return fmt.Errorf("%s from %s", res.Status, u.Redacted())
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding answer from %s: %w", c.base.Redacted(), err)
+	}
+	return nil
+}
+
+// printJSON writes v indented.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
