@@ -33,8 +33,8 @@ type Metrics struct {
 	uploaded prometheus.Counter
 }
 
-// New registers berth's metrics. store and gc may be nil.
-func New(store StoreSizer, gc GCStats) *Metrics {
+// New registers berth's metrics; store, if not nil, is measured.
+func New(store StoreSizer) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -62,9 +62,6 @@ func New(store StoreSizer, gc GCStats) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if store != nil {
 		m.registerStore(store)
-	}
-	if gc != nil {
-		m.registerGC(gc)
 	}
 	return m
 }
@@ -95,7 +92,8 @@ func (m *Metrics) registerStore(store StoreSizer) {
 	)
 }
 
-func (m *Metrics) registerGC(gc GCStats) {
+// RegisterGC adds garbage collection's figures.
+func (m *Metrics) RegisterGC(gc GCStats) {
 	m.reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "berth_gc_runs_total", Help: "Finished garbage collections."},
 			func() float64 { r, _, _ := gc.Stats(); return float64(r) }),

@@ -27,7 +27,8 @@ func scrape(t testing.TB, m *Metrics) string {
 }
 
 func TestRequestsAreCountedByRouteMethodAndStatus(t *testing.T) {
-	m := New(fixedStore{}, fixedGC{})
+	m := New(fixedStore{})
+	m.RegisterGC(fixedGC{})
 	file := filepath.Join(t.TempDir(), "blob")
 	if err := os.WriteFile(file, []byte(strings.Repeat("x", 5000)), 0o600); err != nil {
 		t.Fatal(err)

@@ -9,14 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/meta"
-	"github.com/berth-dev/berth/internal/registry"
 )
 
 // Run serves berth with cfg until ctx is cancelled, then shuts down. ready,
@@ -37,12 +36,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	if err != nil {
 		return err
 	}
-	authz, tokens, err := newAuth(cfg, log)
+	parts, err := assemble(cfg, db, blobs, log)
 	if err != nil {
 		return err
 	}
-	reg := registry.New(blobs, db, log, registry.Options{Authorizer: authz})
-	if n, err := reg.SweepUploads(cfg.UploadTTL); err != nil {
+	if n, err := parts.registry.SweepUploads(cfg.UploadTTL); err != nil {
 		return err
 	} else if n > 0 {
 		log.Info("cleaned up uploads left by the previous run", "count", n)
@@ -53,47 +51,53 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
 	var inflight sync.WaitGroup
+	var serving atomic.Bool
 	srv := &http.Server{
-		Handler:           tracked(&inflight, handler(reg, tokens)),
+		Handler:           tracked(&inflight, parts.routes(&serving)),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	serving.Store(true)
+	if host, _, _ := net.SplitHostPort(cfg.Listen); !cfg.Auth.Enabled() && !config.IsLoopback(host) {
+		log.Warn("serving WITHOUT AUTHENTICATION on an address other hosts can reach: anyone can push and delete",
+			"addr", ln.Addr().String())
+	}
 	log.Info("registry listening", "addr", ln.Addr().String(), "data", cfg.DataDir)
 	if ready != nil {
 		ready(ln.Addr())
 	}
 
-	upkeep, stopUpkeep := context.WithCancel(ctx)
-	janitorDone := make(chan struct{})
-	go func() {
-		defer close(janitorDone)
-		sweepLoop(upkeep, reg, cfg.UploadTTL, log)
-	}()
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	parts.start(background, &workers)
 
+	var serveErr error
 	select {
-	case err := <-served:
-		stopUpkeep()
-		<-janitorDone
-		return fmt.Errorf("serving: %w", err)
+	case serveErr = <-served:
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
-	stopUpkeep()
-	<-janitorDone
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		log.Warn("shutdown timed out; closed remaining connections", "err", err)
+	serving.Store(false)
+	if serveErr == nil {
+		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+			log.Warn("shutdown timed out; closed remaining connections", "err", err)
+		}
+		cancel()
+		serveErr = <-served
 	}
 	// Handlers cut off by Close return promptly; none may still be
-	// writing when the stores close.
+	// writing when the background work and then the stores stop.
 	inflight.Wait()
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
+	stopBackground()
+	workers.Wait()
+	parts.close()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", serveErr)
 	}
 	log.Info("stopped")
 	return nil
@@ -106,38 +110,4 @@ func tracked(wg *sync.WaitGroup, h http.Handler) http.Handler {
 		defer wg.Done()
 		h.ServeHTTP(w, r)
 	})
-}
-
-// handler routes /v2 to the registry without cleaning the path, so that a
-// hostile path is refused by the registry rather than redirected, and
-// /token to the token endpoint when there is one.
-func handler(reg, tokens http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/") {
-			reg.ServeHTTP(w, r)
-			return
-		}
-		if tokens != nil && r.URL.Path == "/token" {
-			tokens.ServeHTTP(w, r)
-			return
-		}
-		http.NotFound(w, r)
-	})
-}
-
-// sweepLoop expires idle uploads until ctx ends.
-func sweepLoop(ctx context.Context, reg *registry.Registry, ttl time.Duration, log *slog.Logger) {
-	every := min(max(ttl/4, 10*time.Second), 10*time.Minute)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := reg.SweepUploads(ttl); err != nil {
-				log.Warn("sweeping uploads failed", "err", err)
-			}
-		}
-	}
 }

@@ -14,12 +14,16 @@ import (
 )
 
 // start runs the server on a random port and returns its base URL and a
-// function that stops it and returns Run's error.
-func start(t *testing.T, dir string) (string, func() error) {
+// function that stops it and returns Run's error. change, if given,
+// adjusts the default configuration first.
+func start(t *testing.T, dir string, change ...func(*config.Config)) (string, func() error) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = dir
+	for _, c := range change {
+		c(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/internal/api"
+	"github.com/berth-dev/berth/internal/blob"
+	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/events"
+	"github.com/berth-dev/berth/internal/gc"
+	"github.com/berth-dev/berth/internal/meta"
+	"github.com/berth-dev/berth/internal/metrics"
+	"github.com/berth-dev/berth/internal/pattern"
+	"github.com/berth-dev/berth/internal/registry"
+	"github.com/berth-dev/berth/internal/webhook"
+)
+
+// auditKeep is how many audit entries garbage collection leaves.
+const auditKeep = 1_000_000
+
+// parts are the pieces of a running berth.
+type parts struct {
+	cfg       config.Config
+	log       *slog.Logger
+	db        *meta.DB
+	registry  *registry.Registry
+	collector *gc.Collector
+	metrics   *metrics.Metrics
+	api       *api.API
+	tokens    http.Handler // nil when berth does not authenticate
+	hooks     *webhook.Dispatcher
+	sub       *events.Subscription
+}
+
+// assemble builds every part from the configuration.
+func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, log *slog.Logger) (*parts, error) {
+	p := &parts{cfg: cfg, log: log, db: db}
+	authz, tokens, err := newAuth(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	p.tokens = tokens
+	guard := tagGuard(cfg.ImmutableTags)
+	bus := events.NewBus()
+	if len(cfg.Webhooks) > 0 {
+		p.sub = bus.Subscribe(4096)
+		p.hooks = webhook.New(cfg.Webhooks, db, nil, log, webhook.Options{})
+	}
+	p.metrics = metrics.New(db)
+	p.registry = registry.New(blobs, db, log, registry.Options{
+		Authorizer:   authz,
+		Guard:        guard,
+		Events:       bus,
+		Observer:     p.metrics,
+		RecentWindow: cfg.GC.Grace,
+	})
+	collector := gc.New(db, blobs, gc.Config{
+		Grace:     cfg.GC.Grace,
+		Retention: retentionRules(cfg.Retention),
+		Guard:     guard,
+		InUse:     p.registry.RecentlyUsed,
+		AuditKeep: auditKeep,
+	}, log)
+	p.collector = collector
+	p.metrics.RegisterGC(collector)
+	p.api = api.New(adminGate(authz), log)
+	p.api.HandleAudit(db)
+	p.api.HandleGC(collector)
+	p.api.HandleDeliveries(db)
+	return p, nil
+}
+
+// start runs the background work until ctx ends; wg tracks it.
+func (p *parts) start(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Go(func() { sweepLoop(ctx, p.registry, p.cfg.UploadTTL, p.log) })
+	if p.cfg.GC.Interval > 0 {
+		wg.Go(func() { p.collector.Loop(ctx, p.cfg.GC.Interval) })
+	}
+	if p.hooks != nil {
+		wg.Go(func() {
+			if err := p.hooks.Run(ctx, p.sub); err != nil {
+				p.log.Error("webhook delivery stopped", "err", err)
+			}
+		})
+	}
+}
+
+// close releases what start used, once the background work has stopped.
+func (p *parts) close() {
+	if p.sub != nil {
+		p.sub.Close()
+	}
+}
+
+// tagGuard protects the tags the immutability rules match.
+func tagGuard(rules []config.TagRule) meta.TagGuard {
+	if len(rules) == 0 {
+		return nil
+	}
+	return func(repo, tag string) string {
+		for _, r := range rules {
+			if pattern.Match(r.Repos, repo) && pattern.Match(r.Tags, tag) {
+				return r.String()
+			}
+		}
+		return ""
+	}
+}
+
+func retentionRules(rules []config.RetentionRule) []meta.RetentionRule {
+	out := make([]meta.RetentionRule, len(rules))
+	for i, r := range rules {
+		out[i] = meta.RetentionRule{Repos: r.Repos, Tags: r.Tags, Keep: r.Keep, UntaggedOlderThan: r.UntaggedOlderThan}
+	}
+	return out
+}
+
+// sweepLoop expires idle uploads until ctx ends.
+func sweepLoop(ctx context.Context, reg *registry.Registry, ttl time.Duration, log *slog.Logger) {
+	every := min(max(ttl/4, 10*time.Second), 10*time.Minute)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := reg.SweepUploads(ttl); err != nil {
+				log.Warn("sweeping uploads failed", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/berth-dev/berth/internal/api"
+	"github.com/berth-dev/berth/internal/auth"
+	"github.com/berth-dev/berth/internal/registry"
+)
+
+// routes is berth's one HTTP handler:
+//
+//	/v2/...        the OCI registry, without path cleaning, so that a
+//	               hostile path is refused rather than redirected
+//	/token         the token endpoint, when berth authenticates
+//	/api/...       the admin JSON API
+//	/metrics       Prometheus metrics
+//	/healthz       200 while the process runs
+//	/readyz        200 while it accepts requests, 503 once it stops
+func (p *parts) routes(serving *atomic.Bool) http.Handler {
+	metricsHandler := p.metrics.Handler()
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		switch {
+		case path == "/v2" || strings.HasPrefix(path, "/v2/"):
+			p.registry.ServeHTTP(w, r)
+		case path == "/token" && p.tokens != nil:
+			p.tokens.ServeHTTP(w, r)
+		case strings.HasPrefix(path, "/api/"):
+			p.api.ServeHTTP(w, r)
+		case path == "/metrics":
+			metricsHandler.ServeHTTP(w, r)
+		case path == "/healthz":
+			health(w, true)
+		case path == "/readyz":
+			health(w, serving.Load())
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	return p.metrics.Wrap(routeName, inner)
+}
+
+// routeName labels a request for metrics with one of a few names.
+func routeName(r *http.Request) string {
+	path := r.URL.Path
+	switch {
+	case path == "/v2" || strings.HasPrefix(path, "/v2/"):
+		return "v2_" + registry.EndpointName(path)
+	case path == "/token":
+		return "token"
+	case strings.HasPrefix(path, "/api/"):
+		return "api"
+	case path == "/metrics", path == "/healthz", path == "/readyz":
+		return strings.TrimPrefix(path, "/")
+	}
+	return "other"
+}
+
+func health(w http.ResponseWriter, ok bool) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("stopping\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// adminGate admits the accounts the Authorizer lets do anything to the
+// registry itself; nil when berth does not authenticate.
+func adminGate(authz registry.Authorizer) api.Gate {
+	if authz == nil {
+		return nil
+	}
+	return gate{authz}
+}
+
+type gate struct{ authz registry.Authorizer }
+
+func (g gate) Admin(r *http.Request) (string, error) {
+	return g.authz.Authorize(r, []auth.Scope{{Type: auth.TypeRegistry, Name: "admin", Actions: []string{"*"}}})
+}
