@@ -167,7 +167,7 @@ func (g *Registry) dispatch(r *http.Request) (handlerFunc, call, error) {
 // authorize asks the Authorizer, if there is one.
 func (g *Registry) authorize(r *http.Request, rt route, need []auth.Scope) (string, error) {
 	if g.authz == nil {
-		return "anonymous", nil
+		return auth.Anonymous, nil
 	}
 	return g.authz.Authorize(r, need)
 }
