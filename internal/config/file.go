@@ -17,10 +17,15 @@ func (c *Config) LoadFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("reading config: %w", err)
 	}
+	return c.load(data, path)
+}
+
+// load decodes data, named name in errors, over c.
+func (c *Config) load(data []byte, name string) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config %s: %w", path, err)
+		return fmt.Errorf("config %s: %w", name, err)
 	}
 	return nil
 }

@@ -77,3 +77,20 @@ func TestLoadFileOfAMissingFile(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(Template))
+	f.Add([]byte("listen: 127.0.0.1:5000\nauth:\n  users:\n    - name: a\n"))
+	f.Add([]byte("gc: {interval: 1h, grace: 1m}\nretention: [{repos: '**', keep: 3, tags: 'b-*'}]\n"))
+	f.Add([]byte("webhooks: [{name: x, url: 'http://h', secret: s}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := Default()
+		if err := c.load(data, "fuzz.yaml"); err != nil {
+			if !strings.Contains(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		_ = c.Validate() // must not panic, whatever was loaded
+	})
+}
