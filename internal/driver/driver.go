@@ -1,0 +1,123 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Labels berth puts on every container and network it creates.
+const (
+	LabelManaged  = "berth.managed" // always "1"
+	LabelApp      = "berth.app"
+	LabelService  = "berth.service"
+	LabelRevision = "berth.revision" // decimal revision number
+	LabelSet      = "berth.set"      // the replica set: "blue", "green", "canary"...
+	LabelIndex    = "berth.index"    // decimal replica index within the set
+)
+
+// PullPolicy says when the image is pulled before a container starts.
+type PullPolicy string
+
+const (
+	PullAlways  PullPolicy = "always"  // pull every time
+	PullMissing PullPolicy = "missing" // pull only if the host lacks it (IfNotPresent)
+	PullNever   PullPolicy = "never"   // never pull; the host must have it
+)
+
+var (
+	// ErrNotFound reports a container or network that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrImage reports an image that cannot be had: not in the registry,
+	// or absent under PullNever.
+	ErrImage = errors.New("image unavailable")
+)
+
+// ContainerSpec is one replica to run.
+type ContainerSpec struct {
+	App      string
+	Service  string
+	Revision int
+	Set      string
+	Index    int
+
+	// Image is a reference pinned by digest (repo@sha256:...).
+	Image      string
+	PullPolicy PullPolicy
+	Entrypoint []string
+	Command    []string
+	Env        []string          // KEY=VALUE
+	Labels     map[string]string // the user's labels; berth's own are added
+	// Port is the container port the proxy sends traffic to; 0 for none.
+	Port int
+	// Health is the container's own health check, for services the proxy
+	// does not route to; nil means the image's, if any.
+	Health *Healthcheck
+	// StopGrace is how long a stop waits after SIGTERM before SIGKILL.
+	StopGrace time.Duration
+}
+
+// Healthcheck is a command the runtime runs inside the container.
+type Healthcheck struct {
+	Test        []string // as in Compose: ["CMD", ...] or ["CMD-SHELL", "..."]
+	Interval    time.Duration
+	Timeout     time.Duration
+	Retries     int
+	StartPeriod time.Duration
+}
+
+// Instance is a container berth manages, as the host reports it.
+type Instance struct {
+	ID       string
+	Name     string
+	App      string
+	Service  string
+	Revision int
+	Set      string
+	Index    int
+	Image    string
+	// Addr is host:port where the proxy reaches Port, "" without a port.
+	Addr string
+	// State is created, running, restarting, paused, exited or dead.
+	State string
+	// Health is none, starting, healthy or unhealthy (the runtime's check).
+	Health    string
+	ExitCode  int
+	StartedAt time.Time
+}
+
+// Running reports whether the container is up.
+func (i Instance) Running() bool { return i.State == "running" }
+
+// LogOptions select a container's logs.
+type LogOptions struct {
+	Follow bool
+	Tail   int       // last lines only; 0 means all
+	Since  time.Time // zero means from the start
+}
+
+// Driver runs containers for the deploy engine.
+type Driver interface {
+	// Name identifies the driver ("docker", "swarm", "kubernetes").
+	Name() string
+	// Prepare makes what the app's containers share (a network), once.
+	Prepare(ctx context.Context, app string) error
+	// Release removes what Prepare made, once no container is left.
+	Release(ctx context.Context, app string) error
+	// Pull makes image available under policy.
+	Pull(ctx context.Context, image string, policy PullPolicy) error
+	// Start creates and starts a container and returns it running, with
+	// its Addr set when spec.Port is.
+	Start(ctx context.Context, spec ContainerSpec) (Instance, error)
+	// Stop sends SIGTERM, waits up to grace, then kills.
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	// Remove deletes a container, stopping it first if needed.
+	Remove(ctx context.Context, id string) error
+	// List returns the containers berth manages for app ("" for all).
+	List(ctx context.Context, app string) ([]Instance, error)
+	// Inspect returns one container.
+	Inspect(ctx context.Context, id string) (Instance, error)
+	// Logs writes a container's output to w.
+	Logs(ctx context.Context, id string, opts LogOptions, w io.Writer) error
+}
