@@ -1,0 +1,44 @@
+package proxy
+
+import "time"
+
+// Options tune a Proxy. The zero value is ready to use: a zero or negative
+// field takes its default.
+type Options struct {
+	// DrainTimeout bounds Drain; the requests still in flight then are
+	// cut. Default 30s.
+	DrainTimeout time.Duration
+	// DisableRetry turns off the single retry of an idempotent request
+	// without a body whose connection failed before any response. Retries
+	// are on by default.
+	DisableRetry bool
+	// DialTimeout bounds connecting to a backend. Default 2s.
+	DialTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for a backend's response
+	// header once the request is sent. Default none, since streams and
+	// long polls may answer late.
+	ResponseHeaderTimeout time.Duration
+	// MaxIdleConnsPerHost is how many keep-alive connections to each
+	// backend stay open between requests. Default 256.
+	MaxIdleConnsPerHost int
+	// TrustForwardedHeaders keeps the X-Forwarded-For, -Host and -Proto
+	// headers clients send, extending the chain, for a proxy that sits
+	// behind another trusted one. By default they are replaced.
+	TrustForwardedHeaders bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 30 * time.Second
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 2 * time.Second
+	}
+	if o.ResponseHeaderTimeout < 0 {
+		o.ResponseHeaderTimeout = 0
+	}
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = 256
+	}
+	return o
+}

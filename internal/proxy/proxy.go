@@ -1,0 +1,153 @@
+package proxy
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// PreviewHeader names the set a request to a route's own host previews.
+const PreviewHeader = "X-Berth-Preview"
+
+// Proxy is an http.Handler that serves the routes it is given. It is safe
+// for concurrent use.
+type Proxy struct {
+	opts      Options
+	log       *slog.Logger
+	table     atomic.Pointer[table]
+	forward   *httputil.ReverseProxy
+	transport *http.Transport
+	probes    *http.Client
+
+	// mu serializes changes to the table and guards the fields below.
+	mu       sync.Mutex
+	routes   map[string]Route
+	backends map[string]*backend
+	series   map[seriesKey]*series
+	closed   bool
+	checks   sync.WaitGroup
+}
+
+// New returns a Proxy with no routes. A nil log discards.
+func New(opts Options, log *slog.Logger) *Proxy {
+	opts = opts.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Proxy{
+		opts:     opts,
+		log:      log,
+		routes:   make(map[string]Route),
+		backends: make(map[string]*backend),
+		series:   make(map[seriesKey]*series),
+	}
+	p.transport = &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		// Encodings pass through as the backend chose them.
+		DisableCompression: true,
+	}
+	p.forward = &httputil.ReverseProxy{
+		Rewrite:   p.rewrite,
+		Transport: retrier{next: p.transport, p: p},
+		// Not -1: flushWriter flushes every write without flushing the
+		// header alone first, which costs a write and a goroutine per
+		// request. Streams of unknown length and server-sent events get
+		// their header flushed at once by ReverseProxy anyway.
+		FlushInterval:  0,
+		BufferPool:     newBufferPool(),
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorHandler:   p.fail,
+		ModifyResponse: p.respond,
+	}
+	p.probes = probeClient()
+	p.table.Store(&table{})
+	return p
+}
+
+// ServeHTTP routes r to a backend of its host's route.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host := canonicalHost(r.Host)
+	// Backends start draining only after a newer table is published: a
+	// request that finds its backends draining reads the table again.
+	for range 3 {
+		t := p.table.Load()
+		e, ok := t.hosts[host]
+		if !ok {
+			http.Error(w, fmt.Sprintf("berth: no route for host %q", host), http.StatusNotFound)
+			return
+		}
+		preview := e.preview
+		if name := r.Header.Get(PreviewHeader); preview == nil && name != "" {
+			if preview = e.route.sets[name]; preview == nil {
+				http.Error(w, fmt.Sprintf("berth: no set %q on host %q", name, host), http.StatusNotFound)
+				return
+			}
+		}
+		ch := e.route.choose(r, preview)
+		if ch.target == nil {
+			if p.table.Load() != t {
+				continue
+			}
+			p.unavailable(w, host, ch.set)
+			return
+		}
+		c, ctx := newCall(p, r, ch.set)
+		if !c.bind(ch.target) {
+			c.cancel()
+			continue
+		}
+		if ch.stick {
+			http.SetCookie(w, &http.Cookie{
+				Name: e.route.cookie, Value: ch.set.name, Path: "/",
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+			})
+		}
+		c.serve(ctx, w, r)
+		return
+	}
+	p.unavailable(w, host, nil)
+}
+
+// unavailable answers a request that found no healthy backend.
+func (p *Proxy) unavailable(w http.ResponseWriter, host string, s *set) {
+	if s != nil {
+		s.stats.record(time.Now(), http.StatusServiceUnavailable, 0)
+	}
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, fmt.Sprintf("berth: no healthy backend for host %q", host), http.StatusServiceUnavailable)
+}
+
+// Healthy reports a backend's health, and whether the proxy knows it: a
+// backend is known while it is routed and while it drains.
+func (p *Proxy) Healthy(backendID string) (healthy, known bool) {
+	p.mu.Lock()
+	b := p.backends[backendID]
+	p.mu.Unlock()
+	if b == nil {
+		return false, false
+	}
+	return b.healthy.Load(), true
+}
+
+// Close stops the health checks and closes idle connections to backends.
+// The routes keep being served; Set fails from now on.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	p.closed = true
+	for _, b := range p.backends {
+		p.stopChecks(b)
+	}
+	p.mu.Unlock()
+	p.checks.Wait()
+	p.transport.CloseIdleConnections()
+	p.probes.CloseIdleConnections()
+}
