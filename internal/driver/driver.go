@@ -85,6 +85,9 @@ type Instance struct {
 	Health    string
 	ExitCode  int
 	StartedAt time.Time
+	// Labels are the container's labels as the host reports them:
+	// berth's own, the spec's and the image's.
+	Labels map[string]string
 }
 
 // Running reports whether the container is up.
