@@ -50,6 +50,12 @@ func (s *Service) authorizeBearer(r *http.Request, need []Scope, token string) (
 		s.log.DebugContext(r.Context(), "token refused", "reason", err.Error(), "remote", r.RemoteAddr)
 		return "", s.challenge(r, need, codeInvalidToken, err.Error())
 	}
+	if c.Subject == deployer {
+		if !deployerAllows(c, need) {
+			return "", s.challenge(r, need, codeInsufficientScope, "token allows only pulls of one repository")
+		}
+		return c.Subject, nil
+	}
 	var acct *account
 	if c.Subject != Anonymous {
 		if acct = s.accounts[c.Subject]; acct == nil {

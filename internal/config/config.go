@@ -11,8 +11,11 @@ import (
 
 // Config is the configuration of `berth serve`.
 type Config struct {
-	// Listen is the address the registry API listens on.
+	// Listen is the address the registry and the JSON API listen on.
 	Listen string `yaml:"listen"`
+	// ProxyListen is the address of the edge proxy, which sends app
+	// traffic to the containers berth deploys.
+	ProxyListen string `yaml:"proxy_listen"`
 	// DataDir holds every byte berth stores: blobs, uploads and metadata.
 	DataDir string `yaml:"data"`
 	// UploadTTL is how long an upload session may stay idle before it is
@@ -22,6 +25,9 @@ type Config struct {
 	// requests before closing their connections.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	Log             Log           `yaml:"log"`
+	// Labels are put on every container and network the deploy engine
+	// creates, besides berth's own.
+	Labels map[string]string `yaml:"labels"`
 	// InsecureNoAuth allows serving without authentication on an address
 	// other hosts can reach.
 	InsecureNoAuth bool `yaml:"insecure_no_auth"`
@@ -43,6 +49,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		Listen:          "127.0.0.1:5000",
+		ProxyListen:     "127.0.0.1:8000",
 		DataDir:         "./berth-data",
 		UploadTTL:       24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
@@ -56,6 +63,7 @@ func Default() Config {
 const (
 	EnvConfig    = "BERTH_CONFIG"
 	EnvListen    = "BERTH_LISTEN"
+	EnvProxy     = "BERTH_PROXY_LISTEN"
 	EnvData      = "BERTH_DATA"
 	EnvUploadTTL = "BERTH_UPLOAD_TTL"
 	EnvLogLevel  = "BERTH_LOG_LEVEL"
@@ -66,6 +74,9 @@ const (
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	if v, ok := lookup(EnvListen); ok {
 		c.Listen = v
+	}
+	if v, ok := lookup(EnvProxy); ok {
+		c.ProxyListen = v
 	}
 	if v, ok := lookup(EnvData); ok {
 		c.DataDir = v
@@ -95,6 +106,9 @@ func (c Config) Validate() error {
 	} else if !c.Auth.Enabled() && !c.InsecureNoAuth && !IsLoopback(host) {
 		errs = append(errs, fmt.Errorf("listening on %s without authentication would let anyone push and delete: "+
 			"add users to the config's auth section, or pass --insecure-no-auth", c.Listen))
+	}
+	if _, _, err := net.SplitHostPort(c.ProxyListen); err != nil {
+		errs = append(errs, fmt.Errorf("proxy listen address %q: want HOST:PORT: %w", c.ProxyListen, err))
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		errs = append(errs, errors.New("data directory must not be empty"))

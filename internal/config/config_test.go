@@ -87,17 +87,30 @@ func TestApplyEnv(t *testing.T) {
 		EnvUploadTTL: "2h",
 		EnvLogLevel:  "debug",
 		EnvLogFormat: "json",
+		EnvProxy:     "127.0.0.1:8080",
 	}
 	c := Default()
 	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:6000" || c.DataDir != "/srv/berth" || c.UploadTTL != 2*time.Hour || c.Log.Level != "debug" || c.Log.Format != "json" {
+	if c.Listen != "127.0.0.1:6000" || c.DataDir != "/srv/berth" || c.UploadTTL != 2*time.Hour || c.Log.Level != "debug" || c.Log.Format != "json" ||
+		c.ProxyListen != "127.0.0.1:8080" {
 		t.Fatalf("config after env = %+v", c)
 	}
 	bad := Default()
 	err := bad.ApplyEnv(func(k string) (string, bool) { return "soon", k == EnvUploadTTL })
 	if err == nil || !strings.Contains(err.Error(), EnvUploadTTL) {
 		t.Fatalf("bad duration: %v", err)
+	}
+}
+
+func TestProxyListenIsChecked(t *testing.T) {
+	c := Default()
+	if c.ProxyListen != "127.0.0.1:8000" {
+		t.Fatalf("default proxy address %q", c.ProxyListen)
+	}
+	c.ProxyListen = "8000"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "proxy listen address") {
+		t.Fatalf("a proxy address without a host: %v", err)
 	}
 }

@@ -6,6 +6,8 @@ const Template = `# berth configuration. Flags and BERTH_* environment variables
 # what is set here; see berth serve --help.
 
 listen: 127.0.0.1:5000
+# The edge proxy: app traffic goes here and on to the deployed containers.
+proxy_listen: 127.0.0.1:8000
 data: ./berth-data
 upload_ttl: 24h
 shutdown_timeout: 30s

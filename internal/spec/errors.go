@@ -88,3 +88,13 @@ func (es Errors) sorted() Errors {
 		return dup
 	})
 }
+
+// At places a problem found outside Parse, such as an image the registry
+// does not have, at the key path of the spec in data, as Parse would.
+func At(name string, data []byte, path []string, msg string) *Error {
+	e := &Error{File: name, Path: strings.Join(path, "."), Message: msg}
+	if t, err := parseTree(data); err == nil {
+		e.Line, e.Column = (&parser{tree: t}).position(path)
+	}
+	return e
+}
