@@ -1,0 +1,175 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/berth-dev/berth/internal/driver"
+	"github.com/berth-dev/berth/internal/proxy"
+	"github.com/berth-dev/berth/internal/spec"
+)
+
+// placed lists the running containers of a service at a placement.
+func (e *Engine) placed(ctx context.Context, app, service string, p Placement) ([]driver.Instance, error) {
+	insts, err := e.driver.List(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("listing the containers of %s: %w", app, err)
+	}
+	var out []driver.Instance
+	for _, i := range insts {
+		if i.Service == service && i.Revision == p.Revision && i.Set == p.Set && i.Running() {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// recover settles what a previous run left: a rollout it did not finish
+// counts as rolled back, and every app converges on its live revision.
+func (e *Engine) recover(ctx context.Context) error {
+	apps, err := e.store.apps()
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		revs, err := e.store.revisions(a.Name, 20)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			if r.Outcome.Done() {
+				continue
+			}
+			r.Outcome, r.Finished = OutcomeRolledBack, e.now()
+			r.Reason = "berth stopped during the rollout"
+			r.Events = append(r.Events, Event{Time: e.now(), Message: fmt.Sprintf(
+				"berth stopped during the rollout; going back to revision %d", a.Live)})
+			if err := e.store.saveRevision(&r, false); err != nil {
+				return err
+			}
+			e.log.Warn("rolling back a rollout cut short by a stop", "app", a.Name, "revision", r.Number, "live", a.Live)
+		}
+		if err := e.converge(ctx, a.Name); err != nil {
+			e.log.Error("restoring the live revision", "app", a.Name, "err", err)
+		}
+	}
+	return nil
+}
+
+// reconcileLoop keeps apps without a rollout converged on their live
+// revision: a container that stopped, died or was removed by hand is
+// replaced, and one that does not belong is removed.
+func (e *Engine) reconcileLoop() {
+	t := time.NewTicker(e.opts.ReconcileEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			e.stopWarm()
+			return
+		case <-t.C:
+		}
+		apps, err := e.store.apps()
+		if err != nil {
+			e.log.Error("reconciling", "err", err)
+			continue
+		}
+		for _, a := range apps {
+			if e.active(a.Name) != nil {
+				continue
+			}
+			if err := e.converge(e.ctx, a.Name); err != nil && e.ctx.Err() == nil {
+				e.log.Error("reconciling", "app", a.Name, "err", err)
+			}
+		}
+	}
+}
+
+// converge makes the host run exactly the live revision of app and routes
+// its traffic there.
+func (e *Engine) converge(ctx context.Context, app string) error {
+	live, liveApp, err := e.liveOf(app)
+	if err != nil {
+		return err
+	}
+	insts, err := e.driver.List(ctx, app)
+	if err != nil {
+		return fmt.Errorf("listing the containers of %s: %w", app, err)
+	}
+	warm := e.warmIDs()
+	keep := map[string]bool{}
+	if live != nil {
+		if err := e.driver.Prepare(ctx, app); err != nil {
+			return fmt.Errorf("preparing the host: %w", err)
+		}
+		for _, svc := range liveApp.Services {
+			p := live.Services[svc.Name]
+			ids, err := e.convergeService(ctx, app, svc, p, insts)
+			for _, id := range ids {
+				keep[id] = true
+			}
+			if err != nil {
+				return fmt.Errorf("service %s: %w", svc.Name, err)
+			}
+		}
+	}
+	var stray []driver.Instance
+	for _, i := range insts {
+		if !keep[i.ID] && !warm[i.ID] {
+			stray = append(stray, i)
+		}
+	}
+	if len(stray) > 0 {
+		e.log.Info("removing containers that do not belong to the live revision", "app", app, "count", len(stray))
+		e.retire(ctx, stray, 10*time.Second)
+	}
+	return nil
+}
+
+// convergeService keeps svc at its replica count at placement p and
+// returns the IDs of its containers.
+func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance) ([]string, error) {
+	var mine, dead []driver.Instance
+	for _, i := range insts {
+		if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set {
+			continue
+		}
+		if i.Running() {
+			mine = append(mine, i)
+		} else {
+			dead = append(dead, i)
+		}
+	}
+	for _, d := range dead {
+		if err := e.driver.Remove(ctx, d.ID); err != nil && !errors.Is(err, driver.ErrNotFound) {
+			e.log.Warn("removing a stopped container", "container", d.Name, "err", err)
+		}
+	}
+	if extra := len(mine) - svc.Replicas; extra > 0 {
+		e.retire(ctx, mine[svc.Replicas:], svc.StopGrace)
+		mine = mine[:svc.Replicas]
+	}
+	var err error
+	if missing := svc.Replicas - len(mine); missing > 0 {
+		e.log.Info("replacing missing replicas", "app", app, "service", svc.Name, "count", missing)
+		if err = e.driver.Pull(ctx, p.Image, svc.PullPolicy); err == nil {
+			var started []driver.Instance
+			started, err = e.startReady(ctx, app, svc, p, maxIndex(mine, dead)+1, missing, func(string) {})
+			mine = append(mine, started...)
+		}
+	}
+	if svc.Route != nil && len(mine) > 0 {
+		e.setRoute(proxy.Route{
+			Host:   svc.Route.Host,
+			Health: healthCheck(svc),
+			Sets:   []proxy.Set{{Name: p.Set, Weight: 100, Backends: backends(mine)}},
+		})
+	}
+	ids := make([]string, len(mine))
+	for i, m := range mine {
+		ids[i] = m.ID
+	}
+	return ids, err
+}

@@ -1,0 +1,258 @@
+package deploy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/berth-dev/berth/internal/spec"
+)
+
+// Request asks for a rollout.
+type Request struct {
+	// File is the spec's file name, for messages and the default app name.
+	File string
+	// Dir is the directory the file came from, for the default app name.
+	Dir string
+	// Spec is the compose file's content.
+	Spec []byte
+	// Env holds the deployer's variables the spec refers to.
+	Env map[string]string
+	// Images overrides the image of services: service -> reference.
+	Images map[string]string
+	Actor  string
+}
+
+// ErrSpec reports a spec or image that cannot be deployed; nothing on the
+// host changed.
+var ErrSpec = errors.New("cannot deploy")
+
+// Deploy validates the spec, resolves every image to a digest, records a
+// new revision and starts rolling it out. It returns once the rollout has
+// started; Follow shows its progress.
+func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
+	if err := e.waitRecovered(ctx); err != nil {
+		return Revision{}, err
+	}
+	app, err := spec.Parse(req.File, req.Spec, req.Dir, req.Env)
+	if err != nil {
+		return Revision{}, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	for svc := range req.Images {
+		if _, ok := serviceNamed(app, svc); !ok {
+			return Revision{}, fmt.Errorf("%w: --image names service %q, which %s does not have", ErrSpec, svc, req.File)
+		}
+	}
+	images := map[string]ServiceImage{}
+	for _, svc := range app.Services {
+		ref, override := svc.Image, false
+		if o, ok := req.Images[svc.Name]; ok {
+			ref, override = o, true
+		}
+		img, err := e.resolver.Resolve(ctx, ref)
+		if err != nil && override {
+			return Revision{}, fmt.Errorf("%w: --image %s=%s: %w", ErrSpec, svc.Name, ref, err)
+		}
+		if err != nil {
+			at := spec.At(req.File, req.Spec, []string{"services", svc.Name, "image"}, fmt.Sprintf("%s: %v", ref, err))
+			return Revision{}, fmt.Errorf("%w: %w", ErrSpec, at)
+		}
+		images[svc.Name] = img
+	}
+	rev := &Revision{
+		App: app.Name, File: req.File, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env,
+		Actor: req.Actor, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
+	}
+	return e.launch(rev, app, images, nil)
+}
+
+// launch places the services, records the revision and starts it.
+// adopt, if not nil, offers placements a rollback may reuse.
+func (e *Engine) launch(rev *Revision, app *spec.App, images map[string]ServiceImage, adopt map[string]Placement) (Revision, error) {
+	prev, prevApp, err := e.liveOf(rev.App)
+	if err != nil {
+		return Revision{}, err
+	}
+	ro := newRollout(e, rev, app, prev, prevApp)
+	if err := e.claim(ro); err != nil {
+		return Revision{}, err
+	}
+	if err := e.store.newRevision(rev); err != nil {
+		e.release(rev.App)
+		return Revision{}, err
+	}
+	rev.Services, rev.Changed, rev.Strategy = place(rev.Number, app, images, prev, adopt)
+	if len(rev.Changed) == 0 {
+		ro.event("", nil, "nothing changed since revision %d", prev.Number)
+	} else {
+		ro.event("", nil, "revision %d of %s by %s: %s", rev.Number, rev.App, rev.Actor, strings.Join(rev.Changed, ", "))
+	}
+	e.wg.Go(ro.run)
+	return ro.snapshot(), nil
+}
+
+// place decides where each service of the new revision runs: a service
+// whose image and configuration did not change keeps its containers, any
+// other gets a new set of the colour its old set is not.
+func place(n int, app *spec.App, images map[string]ServiceImage, prev *Revision, adopt map[string]Placement) (map[string]Placement, []string, string) {
+	out := map[string]Placement{}
+	var changed, strategies []string
+	for _, svc := range app.Services {
+		p := Placement{ServiceImage: images[svc.Name], Config: configHash(svc), Revision: n, Set: "blue"}
+		if prev != nil {
+			if old, ok := prev.Services[svc.Name]; ok {
+				if old.Digest == p.Digest && old.Config == p.Config {
+					out[svc.Name] = old
+					continue
+				}
+				p.Set = otherSet(old.Set)
+			}
+		}
+		if a, ok := adopt[svc.Name]; ok && a.Set == p.Set && a.Digest == p.Digest && a.Config == p.Config {
+			p.Revision = a.Revision
+		}
+		out[svc.Name] = p
+		changed = append(changed, svc.Name)
+		strategies = append(strategies, string(svc.Strategy))
+	}
+	sort.Strings(strategies)
+	return out, changed, strings.Join(dedupe(strategies), ",")
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// configHash identifies a service's configuration apart from its image.
+func configHash(svc spec.Service) string {
+	svc.Image = ""
+	data, _ := json.Marshal(svc) // plain data: cannot fail
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// liveOf returns the live revision of app and its spec, or nils.
+func (e *Engine) liveOf(app string) (*Revision, *spec.App, error) {
+	a, err := e.store.app(app)
+	if errors.Is(err, ErrAppUnknown) || (err == nil && a.Live == 0) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	rev, err := e.store.revision(app, a.Live)
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed, err := spec.Parse(rev.File, rev.Spec, rev.App, rev.Env)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the spec of live revision %d: %w", rev.Number, err)
+	}
+	return &rev, parsed, nil
+}
+
+// snapshot copies the revision as it stands.
+func (ro *rollout) snapshot() Revision {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	r := *ro.rev
+	r.Events = append([]Event(nil), ro.rev.Events...)
+	return r
+}
+
+// Rollback rolls app out to revision to (the one before the live one when
+// to is 0) as a new revision. A blue-green set still kept warm is reused,
+// so going back to it is one switch.
+func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string) (Revision, error) {
+	if err := e.waitRecovered(ctx); err != nil {
+		return Revision{}, err
+	}
+	a, err := e.store.app(app)
+	if err != nil {
+		return Revision{}, err
+	}
+	if to == 0 {
+		to, err = e.previousGood(app, a.Live)
+		if err != nil {
+			return Revision{}, err
+		}
+	}
+	target, err := e.store.revision(app, to)
+	if err != nil {
+		return Revision{}, err
+	}
+	parsed, err := spec.Parse(target.File, target.Spec, target.App, target.Env)
+	if err != nil {
+		return Revision{}, fmt.Errorf("reading the spec of revision %d: %w", to, err)
+	}
+	images := map[string]ServiceImage{}
+	adopt := map[string]Placement{}
+	for name, p := range target.Services {
+		images[name] = p.ServiceImage
+		adopt[name] = p
+	}
+	rev := &Revision{
+		App: app, File: target.File, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env,
+		Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
+	}
+	return e.launch(rev, parsed, images, adopt)
+}
+
+// previousGood finds the newest revision before live that went live.
+func (e *Engine) previousGood(app string, live int) (int, error) {
+	revs, err := e.store.revisions(app, 1000)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range revs {
+		if r.Number < live && (r.Outcome == OutcomeSucceeded || r.Outcome == OutcomeSuperseded) {
+			return r.Number, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no revision of %s before %d went live", ErrRevisionUnknown, app, live)
+}
+
+// Promote lets a paused rollout go on, or cuts a canary's timed pause
+// short.
+func (e *Engine) Promote(app string) error { return e.send(app, cmdPromote) }
+
+// Abort stops a running rollout and takes the app back.
+func (e *Engine) Abort(app string) error { return e.send(app, cmdAbort) }
+
+func (e *Engine) send(app string, c command) error {
+	ro := e.active(app)
+	if ro == nil {
+		return fmt.Errorf("%w for %s", ErrNotPaused, app)
+	}
+	select {
+	case ro.control <- c:
+	default: // one command is already waiting; it will do
+	}
+	return nil
+}
+
+// Follow returns the events of revision n of app so far and, while its
+// rollout runs, a channel of the ones to come (nil once it ended) with a
+// function to stop following.
+func (e *Engine) Follow(app string, n int) ([]Event, <-chan Event, func(), error) {
+	if ro := e.active(app); ro != nil && ro.rev.Number == n {
+		past, c, stop := ro.follow()
+		return past, c, stop, nil
+	}
+	rev, err := e.store.revision(app, n)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rev.Events, nil, func() {}, nil
+}

@@ -1,0 +1,151 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/berth-dev/berth/internal/driver"
+	"github.com/berth-dev/berth/internal/proxy"
+)
+
+// Router is the edge proxy as the engine uses it.
+type Router interface {
+	Set(proxy.Route) error
+	Remove(host string)
+	Drain(ctx context.Context, backendID string) error
+	Healthy(backendID string) (healthy, known bool)
+	Stats(host, set string, window time.Duration) proxy.Stats
+}
+
+// Resolver pins an image reference to a digest.
+type Resolver interface {
+	// Resolve returns what the host must pull for ref, pinned by digest,
+	// or an error saying why the image cannot be had.
+	Resolve(ctx context.Context, ref string) (ServiceImage, error)
+}
+
+// Options tune the engine.
+type Options struct {
+	// ReadyTimeout bounds how long a new container may take to become
+	// healthy before it counts as failed. Default 2m.
+	ReadyTimeout time.Duration
+	// ReconcileEvery is how often the live state is checked against the
+	// host (missing or exited containers replaced). Default 10s.
+	ReconcileEvery time.Duration
+}
+
+// Engine deploys apps.
+type Engine struct {
+	store    *store
+	driver   driver.Driver
+	router   Router
+	resolver Resolver
+	log      *slog.Logger
+	opts     Options
+	probe    *http.Client
+	now      func() time.Time
+
+	mu       sync.Mutex
+	rollouts map[string]*rollout // the running or paused rollout of each app
+	warm     map[string]*warmSet // app/service -> the previous set kept after a switch
+	ctx      context.Context     // ends when the engine closes
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	// recovered closes once Start has restored the apps; rollouts wait.
+	recovered chan struct{}
+}
+
+// New opens the engine's state under dataDir.
+func New(dataDir string, d driver.Driver, r Router, res Resolver, log *slog.Logger, opts Options) (*Engine, error) {
+	st, err := openStore(filepath.Join(dataDir, "deploy.db"))
+	if err != nil {
+		return nil, err
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 2 * time.Minute
+	}
+	if opts.ReconcileEvery <= 0 {
+		opts.ReconcileEvery = 10 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		store: st, driver: d, router: r, resolver: res, log: log, opts: opts,
+		probe:     &http.Client{Timeout: 5 * time.Second},
+		now:       time.Now,
+		rollouts:  map[string]*rollout{},
+		warm:      map[string]*warmSet{},
+		ctx:       ctx,
+		cancel:    cancel,
+		recovered: make(chan struct{}),
+	}, nil
+}
+
+// Start recovers from whatever state the host and store are in, then
+// keeps the host converged on the live revisions until Close.
+func (e *Engine) Start() error {
+	err := e.recover(e.ctx)
+	close(e.recovered)
+	if err != nil {
+		return err
+	}
+	e.wg.Go(e.reconcileLoop)
+	return nil
+}
+
+// waitRecovered waits until Start has restored the apps.
+func (e *Engine) waitRecovered(ctx context.Context) error {
+	select {
+	case <-e.recovered:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the deploy engine to restore the apps: %w", ctx.Err())
+	}
+}
+
+// Close stops reconciling and interrupts running rollouts, which the next
+// Start rolls back, and closes the store.
+func (e *Engine) Close() error {
+	e.cancel()
+	e.wg.Wait()
+	if err := e.store.close(); err != nil {
+		return fmt.Errorf("closing deploy state: %w", err)
+	}
+	return nil
+}
+
+// claim registers ro as app's rollout unless one is running.
+func (e *Engine) claim(ro *rollout) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if cur, ok := e.rollouts[ro.rev.App]; ok {
+		return fmt.Errorf("%w (revision %d)", ErrBusy, cur.rev.Number)
+	}
+	e.rollouts[ro.rev.App] = ro
+	return nil
+}
+
+func (e *Engine) release(app string) {
+	e.mu.Lock()
+	delete(e.rollouts, app)
+	e.mu.Unlock()
+}
+
+func (e *Engine) active(app string) *rollout {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.rollouts[app]
+}
+
+// setRoute hands a route to the proxy. The routes the engine builds are
+// valid by construction; one that is not is logged, and the old route
+// keeps serving.
+func (e *Engine) setRoute(r proxy.Route) {
+	if err := e.router.Set(r); err != nil {
+		e.log.Error("updating the proxy", "host", r.Host, "err", err)
+	}
+}

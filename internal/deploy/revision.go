@@ -1,0 +1,95 @@
+package deploy
+
+import (
+	"errors"
+	"time"
+)
+
+// Outcome is where a rollout stands or how it ended.
+type Outcome string
+
+const (
+	OutcomeRunning    Outcome = "running"     // in progress
+	OutcomePaused     Outcome = "paused"      // waiting for promote or abort
+	OutcomeSucceeded  Outcome = "succeeded"   // the revision is live
+	OutcomeRolledBack Outcome = "rolled-back" // failed; the previous revision is live again
+	OutcomeAborted    Outcome = "aborted"     // stopped by hand; the previous revision is live
+	OutcomeFailed     Outcome = "failed"      // failed and could not be rolled back
+	OutcomeSuperseded Outcome = "superseded"  // was live; a later revision replaced it
+)
+
+// Done reports whether the rollout has ended.
+func (o Outcome) Done() bool { return o != OutcomeRunning && o != OutcomePaused }
+
+var (
+	// ErrAppUnknown reports an app berth has never deployed.
+	ErrAppUnknown = errors.New("app unknown")
+	// ErrRevisionUnknown reports a revision that does not exist.
+	ErrRevisionUnknown = errors.New("revision unknown")
+	// ErrBusy reports a rollout asked for while another one of the same
+	// app runs.
+	ErrBusy = errors.New("a rollout of this app is in progress")
+	// ErrNotPaused reports promote or abort without a rollout to act on.
+	ErrNotPaused = errors.New("no rollout is waiting")
+)
+
+// ServiceImage is the image a revision runs for one service.
+type ServiceImage struct {
+	// Ref is the image as the spec or the deploy command named it.
+	Ref string `json:"ref"`
+	// Image is what the containers run: the repository pinned by digest.
+	Image  string `json:"image"`
+	Digest string `json:"digest"`
+}
+
+// Placement is where a revision's service runs: the image, the service's
+// configuration, and the labels of its containers. A service a revision
+// did not change keeps the placement of the revision that last did.
+type Placement struct {
+	ServiceImage
+	// Config is a hash of the service's spec apart from its image.
+	Config string `json:"config"`
+	// Revision and Set label the service's containers.
+	Revision int    `json:"revision"`
+	Set      string `json:"set"`
+}
+
+// Event is one step of a rollout, as shown to the user.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Service string    `json:"service,omitempty"`
+	Message string    `json:"message"`
+	// Traffic is the share of requests on the new set, when it changed.
+	Traffic *int `json:"traffic,omitempty"`
+}
+
+// Revision is one rollout of an app and what it ran.
+type Revision struct {
+	App      string `json:"app"`
+	Number   int    `json:"number"`
+	File     string `json:"file"`
+	Spec     []byte `json:"spec"` // the compose file as deployed
+	SpecHash string `json:"specHash"`
+	// Env holds the variables the spec's ${...} took from the deployer's
+	// environment, so that a rollback reads the spec the same way.
+	Env      map[string]string    `json:"env,omitempty"`
+	Services map[string]Placement `json:"services"`
+	// Changed lists the services this revision rolls, in order.
+	Changed    []string  `json:"changed"`
+	Strategy   string    `json:"strategy"`
+	Actor      string    `json:"actor"`
+	RollbackOf int       `json:"rollbackOf,omitempty"` // this revision restores that one
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished,omitzero"`
+	Outcome    Outcome   `json:"outcome"`
+	Reason     string    `json:"reason,omitempty"` // why it failed, rolled back or was aborted
+	Events     []Event   `json:"events"`
+}
+
+// otherSet is the colour a revision after one of colour set runs as.
+func otherSet(set string) string {
+	if set == "blue" {
+		return "green"
+	}
+	return "blue"
+}
