@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,13 +39,49 @@ func New(gate Gate, log *slog.Logger) *API {
 // handler handles one endpoint and returns its response value or error.
 type handler func(r *http.Request) (any, error)
 
+// actorKey carries who called through the request context.
+type actorKey struct{}
+
+// actorOf returns who made the request, as the gate found.
+func actorOf(r *http.Request) string {
+	if a, ok := r.Context().Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return "anonymous"
+}
+
+// admit runs the gate and records the actor in the request.
+func (a *API) admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if a.gate == nil {
+		return r, true
+	}
+	actor, err := a.gate.Admin(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return r, false
+	}
+	return r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)), true
+}
+
+// stream registers a handler that writes its own response; an error it
+// returns before writing becomes a JSON error.
+func (a *API) stream(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		r, ok := a.admit(w, r)
+		if !ok {
+			return
+		}
+		if err := h(w, r); err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}
+
 func (a *API) handle(pattern string, h handler) {
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if a.gate != nil {
-			if _, err := a.gate.Admin(r); err != nil {
-				a.fail(w, r, err)
-				return
-			}
+		r, ok := a.admit(w, r)
+		if !ok {
+			return
 		}
 		v, err := h(r)
 		if err != nil {

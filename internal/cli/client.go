@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,39 +61,75 @@ func newAPIClient(cmd *cobra.Command) (*apiClient, error) {
 // into out. An error answer becomes an error that says what the server
 // said.
 func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, out any) error {
-	u := *c.base
-	u.Path += path
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	return c.send(ctx, method, path, query, nil, out)
+}
+
+// send is do with a JSON request body (nil for none).
+func (c *apiClient) send(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	res, err := c.open(ctx, method, path, query, in)
 	if err != nil {
 		return err
-	}
-	if c.user != "" {
-		req.SetBasicAuth(c.user, c.password)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("calling %s: %w (is berth serve running there? see --server)", c.base.Redacted(), err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("reading answer from %s: %w", c.base.Redacted(), err)
 	}
-	if res.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s: %s", res.Status, e.Error)
-		}
-		return fmt.Errorf("%s from %s", res.Status, u.Redacted())
-	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("decoding answer from %s: %w", c.base.Redacted(), err)
 	}
 	return nil
 }
+
+// open sends a request and returns the response of a success, for the
+// caller to read (and close); an error answer becomes an error.
+func (c *apiClient) open(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	u := *c.base
+	u.Path += path
+	u.RawQuery = query.Encode()
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the request: %w", err)
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.user != "" {
+		req.SetBasicAuth(c.user, c.password)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("calling %s: %w (is berth serve running there? see --server)", c.base.Redacted(), err)
+	}
+	if res.StatusCode < 300 {
+		return res, nil
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		return nil, &apiError{status: res.StatusCode, msg: fmt.Sprintf("%s: %s", res.Status, e.Error)}
+	}
+	return nil, &apiError{status: res.StatusCode, msg: fmt.Sprintf("%s from %s", res.Status, u.Redacted())}
+}
+
+// apiError is an error answer from the server.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
 
 // printJSON writes v indented.
 func printJSON(w io.Writer, v any) error {

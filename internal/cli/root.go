@@ -39,7 +39,8 @@ and every other OCI client.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newInitCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
+	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
+		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
 	return root
 }
 

@@ -17,8 +17,11 @@ func newServeCmd() *cobra.Command {
 	def := config.Default()
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the registry",
-		Long: `Run berth's OCI registry (Distribution Spec v1.1) under /v2/.
+		Short: "Run the registry, the deploy engine and the edge proxy",
+		Long: `Run berth's OCI registry (Distribution Spec v1.1) under /v2/ and its JSON
+API under /api/ on --listen, and the edge proxy that serves deployed apps on
+--proxy-listen. The deploy engine drives the local Docker daemon; without
+one, berth serves the registry and refuses deploys.
 
 Everything is kept under the data directory: blobs as files named by their
 digest, and tags, manifests, links and upload sessions in an embedded
@@ -39,11 +42,13 @@ authenticate, and it refuses to listen beyond loopback unless given
 	f := cmd.Flags()
 	f.String("config", "", "YAML config file (env "+config.EnvConfig+")")
 	f.String("listen", def.Listen, "address to serve the registry API on (env "+config.EnvListen+")")
+	f.String("proxy-listen", def.ProxyListen, "address of the edge proxy that serves deployed apps (env "+config.EnvProxy+")")
 	f.String("data", def.DataDir, "directory that holds all stored data (env "+config.EnvData+")")
 	f.Duration("upload-ttl", def.UploadTTL, "remove upload sessions idle for longer than this (env "+config.EnvUploadTTL+")")
 	f.Duration("shutdown-timeout", def.ShutdownTimeout, "how long shutdown waits for in-flight requests")
 	f.String("log-level", def.Log.Level, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	f.String("log-format", def.Log.Format, "text or json (env "+config.EnvLogFormat+")")
+	f.StringToString("label", nil, "label every container and network berth deploys: KEY=VALUE (repeatable)")
 	f.Bool("insecure-no-auth", false, "serve without authentication on an address other hosts can reach")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loadConfig(cmd.Flags())
@@ -82,6 +87,8 @@ func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 			cfg.Listen = fl.Value.String()
 		case "data":
 			cfg.DataDir = fl.Value.String()
+		case "proxy-listen":
+			cfg.ProxyListen = fl.Value.String()
 		case "upload-ttl":
 			cfg.UploadTTL, err = time.ParseDuration(fl.Value.String())
 		case "shutdown-timeout":
@@ -90,6 +97,10 @@ func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 			cfg.Log.Level = fl.Value.String()
 		case "log-format":
 			cfg.Log.Format = fl.Value.String()
+		case "label":
+			var labels map[string]string
+			labels, err = f.GetStringToString("label")
+			cfg.Labels = labels
 		case "insecure-no-auth":
 			cfg.InsecureNoAuth = fl.Value.String() == "true"
 		}

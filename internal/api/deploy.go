@@ -1,0 +1,194 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/berth-dev/berth/internal/deploy"
+	"github.com/berth-dev/berth/internal/driver"
+)
+
+// Deployer is the deploy engine as the API uses it.
+type Deployer interface {
+	Deploy(ctx context.Context, req deploy.Request) (deploy.Revision, error)
+	Rollback(ctx context.Context, app string, to int, actor string) (deploy.Revision, error)
+	Promote(app string) error
+	Abort(app string) error
+	Apps(ctx context.Context) ([]deploy.AppStatus, error)
+	Status(ctx context.Context, app string) (deploy.AppStatus, error)
+	History(app string, limit int) ([]deploy.Revision, error)
+	Follow(app string, n int) ([]deploy.Event, <-chan deploy.Event, func(), error)
+	Logs(ctx context.Context, app, service string, opts driver.LogOptions, w io.Writer) error
+	Remove(ctx context.Context, app string) (deploy.Removed, error)
+}
+
+// DeployRequest is the body of POST /api/apps/deploy.
+type DeployRequest struct {
+	File   string            `json:"file"`
+	Dir    string            `json:"dir,omitempty"`
+	Spec   string            `json:"spec"`
+	Env    map[string]string `json:"env,omitempty"`
+	Images map[string]string `json:"images,omitempty"`
+}
+
+// FollowLine is one line of a followed rollout: an event, or at the end
+// the revision as it finished.
+type FollowLine struct {
+	Event    *deploy.Event    `json:"event,omitempty"`
+	Revision *deploy.Revision `json:"revision,omitempty"`
+}
+
+// deployStatus maps the engine's errors to HTTP statuses.
+func deployStatus(err error) error {
+	switch {
+	case errors.Is(err, deploy.ErrSpec):
+		return statusError{http.StatusUnprocessableEntity, err}
+	case errors.Is(err, deploy.ErrAppUnknown), errors.Is(err, deploy.ErrRevisionUnknown):
+		return statusError{http.StatusNotFound, err}
+	case errors.Is(err, deploy.ErrBusy), errors.Is(err, deploy.ErrNotPaused):
+		return statusError{http.StatusConflict, err}
+	}
+	return err
+}
+
+// HandleDeploy serves the deploy endpoints under /api/apps.
+func (a *API) HandleDeploy(d Deployer) {
+	a.handle("POST /api/apps/deploy", func(r *http.Request) (any, error) {
+		var req DeployRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&req); err != nil {
+			return nil, fmt.Errorf("%w: reading the request: %v", errBadRequest, err)
+		}
+		rev, err := d.Deploy(r.Context(), deploy.Request{
+			File: req.File, Dir: req.Dir, Spec: []byte(req.Spec), Env: req.Env, Images: req.Images, Actor: actorOf(r),
+		})
+		return rev, deployStatus(err)
+	})
+	a.handle("GET /api/apps", func(r *http.Request) (any, error) {
+		return d.Apps(r.Context())
+	})
+	a.handle("GET /api/apps/{app}", func(r *http.Request) (any, error) {
+		st, err := d.Status(r.Context(), r.PathValue("app"))
+		return st, deployStatus(err)
+	})
+	a.handle("GET /api/apps/{app}/revisions", func(r *http.Request) (any, error) {
+		limit, err := intParam(r, "limit", 20, 1000)
+		if err != nil {
+			return nil, err
+		}
+		revs, err := d.History(r.PathValue("app"), limit)
+		for i := range revs {
+			revs[i].Spec, revs[i].Events = nil, nil // GET .../events has them
+		}
+		return revs, deployStatus(err)
+	})
+	a.handle("POST /api/apps/{app}/rollback", func(r *http.Request) (any, error) {
+		to, err := intParam(r, "to", 0, 1<<30)
+		if err != nil {
+			return nil, err
+		}
+		rev, err := d.Rollback(r.Context(), r.PathValue("app"), to, actorOf(r))
+		return rev, deployStatus(err)
+	})
+	a.handle("POST /api/apps/{app}/promote", func(r *http.Request) (any, error) {
+		return map[string]string{"app": r.PathValue("app"), "sent": "promote"}, deployStatus(d.Promote(r.PathValue("app")))
+	})
+	a.handle("POST /api/apps/{app}/abort", func(r *http.Request) (any, error) {
+		return map[string]string{"app": r.PathValue("app"), "sent": "abort"}, deployStatus(d.Abort(r.PathValue("app")))
+	})
+	a.handle("DELETE /api/apps/{app}", func(r *http.Request) (any, error) {
+		removed, err := d.Remove(r.Context(), r.PathValue("app"))
+		return removed, deployStatus(err)
+	})
+	a.stream("GET /api/apps/{app}/revisions/{n}/events", func(w http.ResponseWriter, r *http.Request) error {
+		return followRollout(w, r, d)
+	})
+	a.stream("GET /api/apps/{app}/logs", func(w http.ResponseWriter, r *http.Request) error {
+		return streamLogs(w, r, d)
+	})
+}
+
+// followRollout writes a revision's events as JSON lines, the past ones
+// first, and, while the rollout runs and the client listens, each new one
+// as it happens; the last line is the revision as it ended.
+func followRollout(w http.ResponseWriter, r *http.Request, d Deployer) error {
+	app := r.PathValue("app")
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%w: revision %q: want a positive number", errBadRequest, r.PathValue("n"))
+	}
+	past, live, stop, err := d.Follow(app, n)
+	if err != nil {
+		return deployStatus(err)
+	}
+	defer stop()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	flush := func() { _ = http.NewResponseController(w).Flush() }
+	for i := range past {
+		_ = enc.Encode(FollowLine{Event: &past[i]})
+	}
+	flush()
+	for live != nil {
+		select {
+		case ev, ok := <-live:
+			if !ok {
+				live = nil
+				continue
+			}
+			_ = enc.Encode(FollowLine{Event: &ev})
+			flush()
+		case <-r.Context().Done():
+			return nil
+		}
+	}
+	revs, err := d.History(app, 1<<30)
+	if err != nil {
+		return nil // the client has every event; the summary is a courtesy
+	}
+	for i := range revs {
+		if revs[i].Number == n {
+			revs[i].Spec, revs[i].Events = nil, nil
+			_ = enc.Encode(FollowLine{Revision: &revs[i]})
+		}
+	}
+	return nil
+}
+
+// streamLogs writes the logs of an app's containers as plain text.
+func streamLogs(w http.ResponseWriter, r *http.Request, d Deployer) error {
+	follow, err := boolParam(r, "follow")
+	if err != nil {
+		return err
+	}
+	tail, err := intParam(r, "tail", 0, 1<<20)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fw := &flushWriter{w: w, rc: http.NewResponseController(w)}
+	err = d.Logs(r.Context(), r.PathValue("app"), r.URL.Query().Get("service"), driver.LogOptions{Follow: follow, Tail: tail}, fw)
+	if err != nil && !fw.wrote {
+		return deployStatus(err)
+	}
+	return nil
+}
+
+// flushWriter sends every write at once.
+type flushWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	wrote bool
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	f.wrote = true
+	n, err := f.w.Write(p)
+	_ = f.rc.Flush()
+	return n, err
+}

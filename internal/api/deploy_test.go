@@ -1,0 +1,184 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/berth-dev/berth/internal/deploy"
+	"github.com/berth-dev/berth/internal/driver"
+)
+
+// recordingDeployer answers from fixed data and records what it was
+// asked; the engine's own behaviour is tested against Docker in e2e.
+type recordingDeployer struct {
+	got  []string
+	fail error
+}
+
+func (d *recordingDeployer) Deploy(_ context.Context, req deploy.Request) (deploy.Revision, error) {
+	d.got = append(d.got, fmt.Sprintf("deploy %s %s by %s", req.File, req.Images["web"], req.Actor))
+	return deploy.Revision{App: "shop", Number: 4}, d.fail
+}
+
+func (d *recordingDeployer) Rollback(_ context.Context, app string, to int, actor string) (deploy.Revision, error) {
+	d.got = append(d.got, fmt.Sprintf("rollback %s to %d by %s", app, to, actor))
+	return deploy.Revision{App: app, Number: 5, RollbackOf: to}, d.fail
+}
+func (d *recordingDeployer) Promote(app string) error {
+	d.got = append(d.got, "promote "+app)
+	return d.fail
+}
+func (d *recordingDeployer) Abort(app string) error {
+	d.got = append(d.got, "abort "+app)
+	return d.fail
+}
+func (d *recordingDeployer) Apps(context.Context) ([]deploy.AppStatus, error) {
+	return []deploy.AppStatus{{Name: "shop", Live: 3}}, d.fail
+}
+func (d *recordingDeployer) Status(_ context.Context, app string) (deploy.AppStatus, error) {
+	return deploy.AppStatus{Name: app, Live: 3}, d.fail
+}
+func (d *recordingDeployer) History(app string, _ int) ([]deploy.Revision, error) {
+	return []deploy.Revision{{App: app, Number: 4, Spec: []byte("secret"), Outcome: deploy.OutcomeSucceeded,
+		Events: []deploy.Event{{Message: "x"}}}}, d.fail
+}
+func (d *recordingDeployer) Follow(app string, n int) ([]deploy.Event, <-chan deploy.Event, func(), error) {
+	live := make(chan deploy.Event, 1)
+	live <- deploy.Event{Message: "switched"}
+	close(live)
+	return []deploy.Event{{Message: "started"}}, live, func() {}, d.fail
+}
+func (d *recordingDeployer) Logs(_ context.Context, app, service string, _ driver.LogOptions, w io.Writer) error {
+	if d.fail != nil {
+		return d.fail
+	}
+	_, err := fmt.Fprintf(w, "%s/%s says hi\n", app, service)
+	return err
+}
+func (d *recordingDeployer) Remove(_ context.Context, app string) (deploy.Removed, error) {
+	d.got = append(d.got, "remove "+app)
+	return deploy.Removed{App: app, Containers: 3}, d.fail
+}
+
+func newDeployServer(t *testing.T, d *recordingDeployer) *httptest.Server {
+	t.Helper()
+	a := New(adminGate{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.HandleDeploy(d)
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDeployEndpointsCarryTheActor(t *testing.T) {
+	d := &recordingDeployer{}
+	srv := newDeployServer(t, d)
+	body := `{"file":"compose.yaml","spec":"services: {}","images":{"web":"shop/web:v2"}}`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/apps/deploy", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer admin")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("deploy: %d", res.StatusCode)
+	}
+	for _, c := range []struct{ method, path string }{
+		{http.MethodPost, "/api/apps/shop/rollback?to=2"},
+		{http.MethodPost, "/api/apps/shop/promote"},
+		{http.MethodPost, "/api/apps/shop/abort"},
+		{http.MethodDelete, "/api/apps/shop"},
+	} {
+		if code := call(t, c.method, srv.URL+c.path, "Bearer admin", nil); code != http.StatusOK {
+			t.Errorf("%s %s: %d", c.method, c.path, code)
+		}
+	}
+	want := []string{"deploy compose.yaml shop/web:v2 by admin", "rollback shop to 2 by admin", "promote shop", "abort shop", "remove shop"}
+	if strings.Join(d.got, "|") != strings.Join(want, "|") {
+		t.Errorf("calls:\n%v\nwant\n%v", d.got, want)
+	}
+	var revs []deploy.Revision
+	call(t, http.MethodGet, srv.URL+"/api/apps/shop/revisions", "Bearer admin", &revs)
+	if len(revs) != 1 || revs[0].Spec != nil || revs[0].Events != nil {
+		t.Errorf("the revision list carries specs or events: %+v", revs)
+	}
+}
+
+func TestDeployEndpointsNeedAnAdmin(t *testing.T) {
+	d := &recordingDeployer{}
+	srv := newDeployServer(t, d)
+	for _, token := range []string{"", "Bearer user"} {
+		for _, c := range []struct{ method, path string }{
+			{http.MethodPost, "/api/apps/deploy"}, {http.MethodGet, "/api/apps"}, {http.MethodDelete, "/api/apps/shop"},
+			{http.MethodGet, "/api/apps/shop/logs"}, {http.MethodGet, "/api/apps/shop/revisions/1/events"},
+		} {
+			if code := call(t, c.method, srv.URL+c.path, token, nil); code != http.StatusUnauthorized && code != http.StatusForbidden {
+				t.Errorf("%s %s with %q: %d", c.method, c.path, token, code)
+			}
+		}
+	}
+	if len(d.got) > 0 {
+		t.Errorf("the engine was called: %v", d.got)
+	}
+}
+
+func TestDeployErrorsMapToStatuses(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%w: compose.yaml:3: bad", deploy.ErrSpec), http.StatusUnprocessableEntity},
+		{fmt.Errorf("reading: %w", deploy.ErrAppUnknown), http.StatusNotFound},
+		{deploy.ErrRevisionUnknown, http.StatusNotFound},
+		{deploy.ErrBusy, http.StatusConflict},
+		{deploy.ErrNotPaused, http.StatusConflict},
+		{fmt.Errorf("docker is down"), http.StatusInternalServerError},
+	} {
+		srv := newDeployServer(t, &recordingDeployer{fail: c.err})
+		var e errorBody
+		if code := call(t, http.MethodPost, srv.URL+"/api/apps/shop/promote", "Bearer admin", &e); code != c.want {
+			t.Errorf("%v: %d, want %d", c.err, code, c.want)
+		}
+		if !strings.Contains(e.Error, c.err.Error()) {
+			t.Errorf("error body %q does not carry %q", e.Error, c.err)
+		}
+	}
+}
+
+func TestFollowStreamsEventsThenTheRevision(t *testing.T) {
+	srv := newDeployServer(t, &recordingDeployer{})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/apps/shop/revisions/4/events", nil)
+	req.Header.Set("Authorization", "Bearer admin")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "application/x-ndjson" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	var lines []FollowLine
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		var l FollowLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) != 3 || lines[0].Event.Message != "started" || lines[1].Event.Message != "switched" ||
+		lines[2].Revision == nil || lines[2].Revision.Outcome != deploy.OutcomeSucceeded {
+		t.Fatalf("stream: %+v", lines)
+	}
+	if code := call(t, http.MethodGet, srv.URL+"/api/apps/shop/revisions/x/events", "Bearer admin", nil); code != http.StatusBadRequest {
+		t.Errorf("bad revision number: %d, want 400", code)
+	}
+}
