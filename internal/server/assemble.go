@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -10,11 +11,14 @@ import (
 	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/deploy"
+	"github.com/berth-dev/berth/internal/driver/docker"
 	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/gc"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/pattern"
+	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/webhook"
 )
@@ -34,16 +38,24 @@ type parts struct {
 	tokens    http.Handler // nil when berth does not authenticate
 	hooks     *webhook.Dispatcher
 	sub       *events.Subscription
+	proxy     *proxy.Proxy
+	driver    *docker.Driver
+	engine    *deploy.Engine
 }
 
-// assemble builds every part from the configuration.
-func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, log *slog.Logger) (*parts, error) {
+// assemble builds every part from the configuration; listen is where the
+// registry is reachable.
+func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr, log *slog.Logger) (*parts, error) {
 	p := &parts{cfg: cfg, log: log, db: db}
-	authz, tokens, err := newAuth(cfg, log)
+	svc, err := newAuth(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	p.tokens = tokens
+	var authz registry.Authorizer
+	var pullToken func(string) (string, error)
+	if svc != nil {
+		authz, p.tokens, pullToken = svc, svc.TokenHandler(), svc.PullToken
+	}
 	guard := tagGuard(cfg.ImmutableTags)
 	bus := events.NewBus()
 	if len(cfg.Webhooks) > 0 {
@@ -71,11 +83,26 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, log *slog.Logge
 	p.api.HandleAudit(db)
 	p.api.HandleGC(collector)
 	p.api.HandleDeliveries(db)
+
+	res := newResolver(db, listen, pullToken)
+	p.proxy = proxy.New(proxy.Options{}, log)
+	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels)); err != nil {
+		return nil, err
+	}
+	if p.engine, err = deploy.New(cfg.DataDir, p.driver, p.proxy, res, log, deploy.Options{}); err != nil {
+		return nil, err
+	}
+	p.api.HandleDeploy(p.engine)
 	return p, nil
 }
 
 // start runs the background work until ctx ends; wg tracks it.
 func (p *parts) start(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Go(func() {
+		if err := p.engine.Start(); err != nil {
+			p.log.Error("the deploy engine could not restore the apps", "err", err)
+		}
+	})
 	wg.Go(func() { sweepLoop(ctx, p.registry, p.cfg.UploadTTL, p.log) })
 	if p.cfg.GC.Interval > 0 {
 		wg.Go(func() { p.collector.Loop(ctx, p.cfg.GC.Interval) })
@@ -93,6 +120,13 @@ func (p *parts) start(ctx context.Context, wg *sync.WaitGroup) {
 func (p *parts) close() {
 	if p.sub != nil {
 		p.sub.Close()
+	}
+	if err := p.engine.Close(); err != nil {
+		p.log.Error("closing the deploy engine", "err", err)
+	}
+	p.proxy.Close()
+	if err := p.driver.Close(); err != nil {
+		p.log.Warn("closing the Docker client", "err", err)
 	}
 }
 

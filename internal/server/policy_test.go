@@ -29,11 +29,11 @@ func initConfig(t *testing.T) func(*config.Config) {
 		t.Fatal(err)
 	}
 	return func(c *config.Config) {
-		listen, data := c.Listen, c.DataDir
+		listen, proxyListen, data := c.Listen, c.ProxyListen, c.DataDir
 		if err := c.LoadFile(path); err != nil {
 			t.Fatal(err)
 		}
-		c.Listen, c.DataDir = listen, data
+		c.Listen, c.ProxyListen, c.DataDir = listen, proxyListen, data
 	}
 }
 

@@ -18,9 +18,15 @@ import (
 	"github.com/berth-dev/berth/internal/meta"
 )
 
+// Listening says where a running berth accepts requests.
+type Listening struct {
+	Registry net.Addr // the registry and the JSON API
+	Proxy    net.Addr // the edge proxy
+}
+
 // Run serves berth with cfg until ctx is cancelled, then shuts down. ready,
-// if not nil, receives the listening address once requests are accepted.
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(net.Addr)) error {
+// if not nil, learns the listening addresses once requests are accepted.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Listening)) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -36,8 +42,19 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	if err != nil {
 		return err
 	}
-	parts, err := assemble(cfg, db, blobs, log)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	proxyLn, err := net.Listen("tcp", cfg.ProxyListen)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listening on %s for the proxy: %w", cfg.ProxyListen, err)
+	}
+	parts, err := assemble(cfg, db, blobs, ln.Addr(), log)
+	if err != nil {
+		ln.Close()
+		proxyLn.Close()
 		return err
 	}
 	if n, err := parts.registry.SweepUploads(cfg.UploadTTL); err != nil {
@@ -46,28 +63,22 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 		log.Info("cleaned up uploads left by the previous run", "count", n)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
 	var inflight sync.WaitGroup
 	var serving atomic.Bool
-	srv := &http.Server{
-		Handler:           tracked(&inflight, parts.routes(&serving)),
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 1)
+	srv := newHTTPServer(tracked(&inflight, parts.routes(&serving)), log)
+	proxySrv := newHTTPServer(tracked(&inflight, parts.proxy), log)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- proxySrv.Serve(proxyLn) }()
 	serving.Store(true)
 	if host, _, _ := net.SplitHostPort(cfg.Listen); !cfg.Auth.Enabled() && !config.IsLoopback(host) {
-		log.Warn("serving WITHOUT AUTHENTICATION on an address other hosts can reach: anyone can push and delete",
+		log.Warn("serving WITHOUT AUTHENTICATION on an address other hosts can reach: anyone can push, delete and deploy",
 			"addr", ln.Addr().String())
 	}
 	log.Info("registry listening", "addr", ln.Addr().String(), "data", cfg.DataDir)
+	log.Info("proxy listening", "addr", proxyLn.Addr().String())
 	if ready != nil {
-		ready(ln.Addr())
+		ready(Listening{Registry: ln.Addr(), Proxy: proxyLn.Addr()})
 	}
 
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -80,27 +91,40 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(ne
 	case <-ctx.Done():
 	}
 	serving.Store(false)
-	if serveErr == nil {
-		log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-		if err := srv.Shutdown(sctx); err != nil {
-			srv.Close()
+	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	for _, s := range []*http.Server{srv, proxySrv} {
+		if err := s.Shutdown(sctx); err != nil {
+			s.Close()
 			log.Warn("shutdown timed out; closed remaining connections", "err", err)
 		}
-		cancel()
-		serveErr = <-served
 	}
+	cancel()
 	// Handlers cut off by Close return promptly; none may still be
 	// writing when the background work and then the stores stop.
 	inflight.Wait()
 	stopBackground()
 	workers.Wait()
 	parts.close()
+	for range 2 {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
+	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", serveErr)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // tracked counts requests in flight in wg.

@@ -20,6 +20,7 @@ func start(t *testing.T, dir string, change ...func(*config.Config)) (string, fu
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
+	cfg.ProxyListen = "127.0.0.1:0"
 	cfg.DataDir = dir
 	for _, c := range change {
 		c(&cfg)
@@ -28,7 +29,7 @@ func start(t *testing.T, dir string, change ...func(*config.Config)) (string, fu
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a net.Addr) { addr <- a })
+		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(l Listening) { addr <- l.Registry })
 	}()
 	select {
 	case a := <-addr:
@@ -126,6 +127,7 @@ func TestASecondServerOnTheSameDataIsRefused(t *testing.T) {
 	start(t, dir)
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
+	cfg.ProxyListen = "127.0.0.1:0"
 	cfg.DataDir = dir
 	err := Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
