@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -151,13 +152,57 @@ func (e *Engine) startReady(ctx context.Context, app string, svc spec.Service, p
 func (e *Engine) ready(ctx context.Context, svc spec.Service, inst driver.Instance) error {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.ReadyTimeout)
 	defer cancel()
-	if svc.Route != nil {
-		if err := proxy.WaitHealthy(ctx, e.probe, inst.Addr, healthCheck(svc)); err != nil {
-			return fmt.Errorf("%s %w: %v", inst.Name, errNotReady, err)
-		}
-		return nil
+	if svc.Route == nil {
+		return e.workerReady(ctx, svc, inst)
 	}
-	return e.workerReady(ctx, svc, inst)
+	if err := e.routedReady(ctx, healthCheck(svc), inst); err != nil {
+		return fmt.Errorf("%s %w: %v", inst.Name, errNotReady, err)
+	}
+	return nil
+}
+
+// routedReady waits for healthy_threshold health checks in a row to pass.
+// It gives up early when the container answers unhealthy_threshold checks
+// in a row with an error status, or exits: an app still starting refuses
+// connections, which only the ready timeout ends, but one that answers
+// "unhealthy" or dies has said enough.
+func (e *Engine) routedReady(ctx context.Context, hc proxy.HealthCheck, inst driver.Instance) error {
+	interval := cmp.Or(hc.Interval, time.Second)
+	timeout := cmp.Or(hc.Timeout, time.Second)
+	healthy, unhealthy := max(hc.HealthyThreshold, 1), max(hc.UnhealthyThreshold, 1)
+	url := "http://" + inst.Addr + hc.Path
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var last error
+	for passes, bad := 0, 0; ; {
+		err := proxy.Probe(ctx, e.probe, url, timeout)
+		var status *proxy.StatusError
+		switch {
+		case err == nil:
+			passes, bad = passes+1, 0
+		case errors.As(err, &status):
+			passes, bad, last = 0, bad+1, err
+		case ctx.Err() == nil:
+			passes, last = 0, err
+		}
+		if passes >= healthy {
+			return nil
+		}
+		if bad >= unhealthy {
+			return fmt.Errorf("%d health checks in a row failed, the last: %w", bad, last)
+		}
+		if cur, err := e.driver.Inspect(ctx, inst.ID); err == nil && !cur.Running() {
+			return fmt.Errorf("it stopped with exit code %d before its health check passed", cur.ExitCode)
+		}
+		select {
+		case <-ctx.Done():
+			if last == nil {
+				return fmt.Errorf("waiting for its health check: %w", ctx.Err())
+			}
+			return fmt.Errorf("waiting for its health check: %w, the last: %w", ctx.Err(), last)
+		case <-tick.C:
+		}
+	}
 }
 
 // workerReady waits for a worker: healthy by its own check, or still

@@ -53,6 +53,13 @@ func WaitHealthy(ctx context.Context, client *http.Client, addr string, hc Healt
 	}
 }
 
+// Probe makes one health check request to url, as the proxy's checks
+// do: nil for a 2xx or 3xx answer within timeout, a *StatusError for
+// another answer, and the connection's error when there is none.
+func Probe(ctx context.Context, client *http.Client, url string, timeout time.Duration) error {
+	return probe(ctx, client, url, timeout)
+}
+
 // probe makes one health check request.
 func probe(ctx context.Context, client *http.Client, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
