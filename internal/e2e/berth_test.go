@@ -40,24 +40,29 @@ func TestMain(m *testing.M) {
 
 // berth is a running `berth serve` process.
 type berth struct {
-	t    testing.TB
-	data string
-	cmd  *exec.Cmd
-	addr string // host:port it listens on
-	done chan struct{}
+	t     testing.TB
+	data  string
+	cmd   *exec.Cmd
+	addr  string // host:port of the registry and API
+	proxy string // host:port of the edge proxy
+	done  chan struct{}
 
 	mu  sync.Mutex
 	log strings.Builder
 }
 
-var listeningRE = regexp.MustCompile(`msg="registry listening" addr=(\S+)`)
+var (
+	listeningRE = regexp.MustCompile(`msg="registry listening" addr=(\S+)`)
+	proxyRE     = regexp.MustCompile(`msg="proxy listening" addr=(\S+)`)
+)
 
 // startBerth starts berth on a random loopback port with data in dir and
 // waits until it serves.
 func startBerth(t testing.TB, dir string, args ...string) *berth {
 	t.Helper()
 	b := &berth{t: t, data: dir, done: make(chan struct{})}
-	b.cmd = exec.Command(berthBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir}, args...)...)
+	b.cmd = exec.Command(berthBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0",
+		"--label", "berth.test=1", "--data", dir}, args...)...)
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -65,12 +70,13 @@ func startBerth(t testing.TB, dir string, args ...string) *berth {
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr := make(chan string, 1)
-	go b.readLog(stderr, addr)
+	addr, proxy := make(chan string, 1), make(chan string, 1)
+	go b.readLog(stderr, addr, proxy)
 	t.Cleanup(func() { b.kill() })
 	select {
 	case a := <-addr:
 		b.addr = a
+		b.proxy = <-proxy
 	case <-b.done:
 		t.Fatalf("berth exited before serving:\n%s", b.output())
 	case <-time.After(30 * time.Second):
@@ -79,7 +85,7 @@ func startBerth(t testing.TB, dir string, args ...string) *berth {
 	return b
 }
 
-func (b *berth) readLog(r io.Reader, addr chan<- string) {
+func (b *berth) readLog(r io.Reader, addr, proxy chan<- string) {
 	s := bufio.NewScanner(r)
 	for s.Scan() {
 		line := s.Text()
@@ -88,6 +94,9 @@ func (b *berth) readLog(r io.Reader, addr chan<- string) {
 		b.mu.Unlock()
 		if m := listeningRE.FindStringSubmatch(line); m != nil {
 			addr <- m[1]
+		}
+		if m := proxyRE.FindStringSubmatch(line); m != nil {
+			proxy <- m[1]
 		}
 	}
 	_ = b.cmd.Wait()
