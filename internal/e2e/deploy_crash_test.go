@@ -28,7 +28,8 @@ func TestKillDuringRollingUpdate(t *testing.T) {
 	e := newDeployEnv(t, b, builder, "e2e/crash")
 	// A long delay between batches keeps the rollout half done for a while.
 	slow := strings.Replace(e.routed("rolling", "", ""), "delay: 500ms", "delay: 20s", 1)
-	e.deploy(e.spec("v1", slow), true)
+	fast := e.routed("rolling", "", "")
+	e.deploy(e.spec("v1", fast), true)
 	e.deploy(e.spec("v2", slow), true, "--detach")
 	waitFor(t, "a v2 container to take traffic beside v1", func() bool {
 		var v1, v2 int
@@ -63,7 +64,6 @@ func TestKillDuringRollingUpdate(t *testing.T) {
 	e.serves("v1", 30)
 
 	// The recovered berth still deploys: the next rollout completes.
-	fast := e.routed("rolling", "", "")
 	e.deploy(e.spec("v2", fast), true)
 	e.serves("v2", 30)
 }
