@@ -168,7 +168,7 @@ switch in the proxy.`,
 			if detach {
 				return nil
 			}
-			return followRollout(cmd, c, rev.App, rev.Number)
+			return followRollout(cmd, c, rev.App, rev.Number, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().IntVar(&to, "to", 0, "the revision to go back to (default: the last good one before the live one)")

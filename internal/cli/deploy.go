@@ -62,7 +62,7 @@ beside it.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "rolling out in the background; see berth status %s\n", rev.App)
 				return nil
 			}
-			return followRollout(cmd, c, rev.App, rev.Number)
+			return followRollout(cmd, c, rev.App, rev.Number, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "compose.yaml", "the app's Compose file")
@@ -125,13 +125,12 @@ func fileExists(p string) bool {
 
 // followRollout prints a rollout's events as they happen and fails unless
 // it ends live.
-func followRollout(cmd *cobra.Command, c *apiClient, app string, n int) error {
+func followRollout(cmd *cobra.Command, c *apiClient, app string, n int, out io.Writer) error {
 	res, err := c.open(cmd.Context(), http.MethodGet, "/api/apps/"+url.PathEscape(app)+"/revisions/"+strconv.Itoa(n)+"/events", nil, nil)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	out := cmd.OutOrStdout()
 	var last *deploy.Revision
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
