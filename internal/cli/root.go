@@ -40,7 +40,7 @@ and every other OCI client.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
-		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
+		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newPublishCmd(), newDemoCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
 	return root
 }
 
