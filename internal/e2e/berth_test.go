@@ -72,7 +72,10 @@ func startBerth(t testing.TB, dir string, args ...string) *berth {
 	}
 	addr, proxy := make(chan string, 1), make(chan string, 1)
 	go b.readLog(stderr, addr, proxy)
-	t.Cleanup(func() { b.kill() })
+	t.Cleanup(func() {
+		b.kill()
+		b.removeImages()
+	})
 	select {
 	case a := <-addr:
 		b.addr = a
@@ -101,6 +104,20 @@ func (b *berth) readLog(r io.Reader, addr, proxy chan<- string) {
 	}
 	_ = b.cmd.Wait()
 	close(b.done)
+}
+
+// removeImages deletes the images the host pulled from this berth's
+// registry (its address is unique to the test), by tag or by digest.
+func (b *berth) removeImages() {
+	if b.addr == "" {
+		return
+	}
+	for _, pattern := range []string{b.addr + "/*", b.addr + "/*/*", b.addr + "/*/*/*"} {
+		out, _ := exec.Command("docker", "images", "-q", "--filter", "reference="+pattern).Output()
+		if ids := strings.Fields(string(out)); len(ids) > 0 {
+			_ = exec.Command("docker", append([]string{"rmi", "-f"}, ids...)...).Run()
+		}
+	}
 }
 
 func (b *berth) output() string {
