@@ -180,4 +180,35 @@ func TestPublish(t *testing.T) {
 			t.Errorf("json result: %+v", res)
 		}
 	})
+
+	t.Run("--deploy rolls the new digest out and waits", func(t *testing.T) {
+		app := "pub-" + randomSuffix(t)
+		t.Cleanup(func() {
+			_ = exec.Command(berthBin, "remove", app, "--yes", "--server", "http://"+b.addr).Run()
+			out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.app="+app).Output()
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+			}
+		})
+		spec := filepath.Join(t.TempDir(), "compose.yaml")
+		body := "name: " + app + "\nservices:\n  web:\n    image: " + repo + ":v1.2.3\n" +
+			"    x-berth:\n      route: {host: " + app + ".test, port: 8080}\n      health: {path: /healthz, interval: 300ms}\n"
+		if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := g.publish(b, "--image", repo, "--deploy", spec)
+		if code != 0 || !pinnedRef.MatchString(out) {
+			t.Fatalf("publish --deploy: exit %d, stdout %q:\n%s", code, out, errOut)
+		}
+		if !strings.Contains(errOut, "revision 1 is live") {
+			t.Errorf("the rollout was not followed:\n%s", errOut)
+		}
+		var st struct{ Services []struct{ Digest string } }
+		if err := json.Unmarshal([]byte(run(t, "curl", "-s", b.url("/api/apps/"+app))), &st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Services) != 1 || !strings.HasSuffix(out, "@"+st.Services[0].Digest) {
+			t.Errorf("the app runs %+v, want the published %s", st.Services, out)
+		}
+	})
 }
