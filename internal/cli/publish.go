@@ -126,6 +126,9 @@ func repository(image, registry string) (string, error) {
 // imagesFor maps every service of a Compose file whose image is repo to
 // ref, for --deploy.
 func imagesFor(file, repo, ref string) (api.DeployRequest, error) {
+	if !fileExists(file) {
+		return api.DeployRequest{}, fmt.Errorf("--deploy %q: no such Compose file (deploying to a named environment needs environments, which berth does not have yet)", file)
+	}
 	req, err := deployRequest(file, nil)
 	if err != nil {
 		return req, err
