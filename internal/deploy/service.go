@@ -165,23 +165,26 @@ func (e *Engine) ready(ctx context.Context, svc spec.Service, inst driver.Instan
 // It gives up early when the container answers unhealthy_threshold checks
 // in a row with an error status, or exits: an app still starting refuses
 // connections, which only the ready timeout ends, but one that answers
-// "unhealthy" or dies has said enough.
+// "unhealthy" or dies has said enough. Until the app first answers, it is
+// asked again after startPoll, doubling up to the interval, so that an
+// app that listens a moment after its container starts is not kept
+// waiting a whole interval.
 func (e *Engine) routedReady(ctx context.Context, hc proxy.HealthCheck, inst driver.Instance) error {
 	interval := cmp.Or(hc.Interval, time.Second)
 	timeout := cmp.Or(hc.Timeout, time.Second)
 	healthy, unhealthy := max(hc.HealthyThreshold, 1), max(hc.UnhealthyThreshold, 1)
 	url := "http://" + inst.Addr + hc.Path
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
 	var last error
+	answered, poll := false, startPoll
 	for passes, bad := 0, 0; ; {
+		begun := time.Now()
 		err := proxy.Probe(ctx, e.probe, url, timeout)
 		var status *proxy.StatusError
 		switch {
 		case err == nil:
-			passes, bad = passes+1, 0
+			passes, bad, answered = passes+1, 0, true
 		case errors.As(err, &status):
-			passes, bad, last = 0, bad+1, err
+			passes, bad, last, answered = 0, bad+1, err, true
 		case ctx.Err() == nil:
 			passes, last = 0, err
 		}
@@ -194,13 +197,17 @@ func (e *Engine) routedReady(ctx context.Context, hc proxy.HealthCheck, inst dri
 		if cur, err := e.driver.Inspect(ctx, inst.ID); err == nil && !cur.Running() {
 			return fmt.Errorf("it stopped with exit code %d before its health check passed", cur.ExitCode)
 		}
+		next := interval
+		if !answered {
+			next, poll = min(poll, interval), poll*2
+		}
 		select {
 		case <-ctx.Done():
 			if last == nil {
 				return fmt.Errorf("waiting for its health check: %w", ctx.Err())
 			}
 			return fmt.Errorf("waiting for its health check: %w, the last: %w", ctx.Err(), last)
-		case <-tick.C:
+		case <-time.After(next - time.Since(begun)):
 		}
 	}
 }
@@ -240,6 +247,10 @@ func (e *Engine) discard(inst driver.Instance) {
 		e.log.Warn("removing a failed container", "container", inst.Name, "err", err)
 	}
 }
+
+// startPoll is how soon a container that does not answer yet is asked
+// again, the first time; the wait doubles up to the health interval.
+const startPoll = 50 * time.Millisecond
 
 func healthCheck(svc spec.Service) proxy.HealthCheck {
 	h := svc.Health
