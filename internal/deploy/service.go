@@ -31,6 +31,8 @@ type svcRollout struct {
 	new     []driver.Instance // the new set's containers started so far
 	nextIdx int
 	retired []driver.Instance // old containers stopped by this rollout
+	// retiring counts the retired containers still draining or stopping.
+	retiring sync.WaitGroup
 }
 
 // service prepares the rollout of one changed service.

@@ -59,12 +59,16 @@ func (s *svcRollout) rolling(ctx context.Context, cfg spec.UpdateConfig) error {
 		k = max(n, m, 1)
 	}
 	s.ro.event(s.name, nil, "rolling %d replicas, %d at a time, %s", n, k, cfg.Order)
+	// start-first lets a batch of old replicas drain and stop while the
+	// next batch starts; the rollout ends once they are gone.
+	defer s.retiring.Wait()
 	failures, started := 0, len(s.new)
 	for started < n || len(s.old) > 0 {
 		startK := min(k, n-started)
 		var err error
 		if string(cfg.Order) == "stop-first" {
 			s.retireOld(ctx, k)
+			s.retiring.Wait()
 			err = s.startBatch(ctx, startK)
 		} else {
 			err = s.startBatch(ctx, startK)

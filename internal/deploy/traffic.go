@@ -58,7 +58,8 @@ func (s *svcRollout) routeByCount() {
 	s.ro.event(s.name, &share, "%d of %d replicas on the new version", len(s.new), total)
 }
 
-// retireOld takes k containers of the old set out of service.
+// retireOld takes k containers of the old set out of service. They
+// drain, stop and go in the background; s.retiring waits for them.
 func (s *svcRollout) retireOld(ctx context.Context, k int) {
 	k = min(k, len(s.old))
 	if k == 0 {
@@ -70,7 +71,7 @@ func (s *svcRollout) retireOld(ctx context.Context, k int) {
 	if s.routed() {
 		s.routeByCount()
 	}
-	s.ro.e.retire(ctx, gone, s.svc.StopGrace)
+	s.retiring.Go(func() { s.ro.e.retire(ctx, gone, s.svc.StopGrace) })
 }
 
 // retire drains containers that left the proxy, then stops and removes
