@@ -106,6 +106,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="berth"`)
 	case errors.Is(err, auth.ErrDenied):
 		status = http.StatusForbidden
+	case errors.Is(err, auth.ErrThrottled):
+		status = http.StatusTooManyRequests
+		var throttled *auth.ThrottledError
+		if errors.As(err, &throttled) {
+			w.Header().Set("Retry-After", throttled.RetryAfterSeconds())
+		}
 	case errors.Is(err, errBadRequest):
 		status = http.StatusBadRequest
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 )
 
@@ -33,9 +34,11 @@ func (s *Service) Authorize(r *http.Request, need []Scope) (string, error) {
 }
 
 func (s *Service) authorizeBasic(r *http.Request, need []Scope, creds credentials) (string, error) {
-	acct, err := s.login(creds.user, creds.pass)
+	acct, err := s.loginFrom(r, creds.user, creds.pass)
+	if errors.Is(err, ErrThrottled) {
+		return "", err
+	}
 	if err != nil {
-		s.log.InfoContext(r.Context(), "login failed", "account", creds.user, "remote", r.RemoteAddr)
 		return "", s.challenge(r, need, "", err.Error())
 	}
 	if sc, denied := s.denied(acct, need); denied {

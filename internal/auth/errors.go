@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/berth-dev/berth/internal/config"
 )
@@ -33,6 +36,25 @@ func (e *ChallengeError) Unwrap() error { return ErrUnauthorized }
 
 // Challenge returns the value of the WWW-Authenticate header.
 func (e *ChallengeError) Challenge() string { return e.challenge }
+
+// ThrottledError refuses a login from a client address that failed too
+// often of late, before its credentials are checked. It wraps
+// ErrThrottled.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%s from this address: try again in %s", ErrThrottled, e.RetryAfter)
+}
+
+// Unwrap returns ErrThrottled.
+func (e *ThrottledError) Unwrap() error { return ErrThrottled }
+
+// RetryAfterSeconds is the value of the Retry-After header.
+func (e *ThrottledError) RetryAfterSeconds() string {
+	return strconv.Itoa(int(e.RetryAfter.Round(time.Second) / time.Second))
+}
 
 // DeniedError reports an authenticated account that may not do what a
 // request needs. It wraps ErrDenied.

@@ -82,8 +82,13 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request) {
 	var acct *account
 	actor := Anonymous
 	if req.creds.scheme == schemeBasic {
-		if acct, err = s.login(req.creds.user, req.creds.pass); err != nil {
-			s.log.InfoContext(r.Context(), "login failed", "account", req.creds.user, "remote", r.RemoteAddr)
+		if acct, err = s.loginFrom(r, req.creds.user, req.creds.pass); err != nil {
+			var throttled *ThrottledError
+			if errors.As(err, &throttled) {
+				w.Header().Set("Retry-After", throttled.RetryAfterSeconds())
+				writeTokenError(w, http.StatusTooManyRequests, "invalid_request", err.Error())
+				return
+			}
 			refuseLogin(w, err.Error())
 			return
 		}
@@ -234,6 +239,8 @@ func writeTokenError(w http.ResponseWriter, status int, code, message string) {
 	switch status {
 	case http.StatusUnauthorized:
 		registryCode = "UNAUTHORIZED"
+	case http.StatusTooManyRequests:
+		registryCode = "TOOMANYREQUESTS"
 	case http.StatusInternalServerError:
 		registryCode = "UNKNOWN"
 	}

@@ -30,6 +30,8 @@ var (
 	ErrUnauthorized = errors.New("authentication required")
 	// ErrDenied reports valid credentials that do not allow the request.
 	ErrDenied = errors.New("requested access to the resource is denied")
+	// ErrThrottled reports a client that failed to log in too often.
+	ErrThrottled = errors.New("too many failed logins")
 	// ErrScopeInvalid reports a scope string outside the grammar.
 	ErrScopeInvalid = errors.New("invalid scope")
 )

@@ -26,6 +26,7 @@ type Service struct {
 	accounts  map[string]*account
 	key       []byte
 	logins    *loginCache
+	throttle  *throttle
 	log       *slog.Logger
 	now       func() time.Time
 	// decoy is a bcrypt hash compared against when a name is unknown,
@@ -68,6 +69,7 @@ func New(cfg config.Auth, keyPath string, log *slog.Logger) (*Service, error) {
 		accounts:  accts,
 		key:       key,
 		logins:    logins,
+		throttle:  newThrottle(cfg.FailedLoginsPerMinute),
 		log:       log,
 		now:       time.Now,
 		decoy:     sync.OnceValue(func() []byte { return decoyHash(cost) }),
@@ -84,6 +86,26 @@ func decoyHash(cost int) []byte {
 // errLogin is the one answer to a wrong name or password: it does not
 // say which.
 var errLogin = errors.New("invalid username or password")
+
+// loginFrom is login for a request: a client address that failed too
+// often of late is refused at once with a *ThrottledError, and each
+// failure counts against it.
+func (s *Service) loginFrom(r *http.Request, name, password string) (*account, error) {
+	key, now := clientKey(r), s.now()
+	if wait := s.throttle.wait(key, now); wait > 0 {
+		s.log.DebugContext(r.Context(), "login throttled", "account", name, "remote", r.RemoteAddr)
+		return nil, &ThrottledError{RetryAfter: wait}
+	}
+	acct, err := s.login(name, password)
+	if err != nil {
+		s.log.InfoContext(r.Context(), "login failed", "account", name, "remote", r.RemoteAddr)
+		if s.throttle.fail(key, now) {
+			s.log.WarnContext(r.Context(), "too many failed logins: refusing logins from this address for a while",
+				"remote", r.RemoteAddr, "per_minute", s.throttle.perMinute)
+		}
+	}
+	return acct, err
+}
 
 // login checks a name and a password (a user's password, or a robot's
 // token) and returns the account.

@@ -22,8 +22,12 @@ type Auth struct {
 	TokenTTL time.Duration `yaml:"token_ttl"`
 	// AnonymousPull lists repository patterns anyone may pull from.
 	AnonymousPull []string `yaml:"anonymous_pull"`
-	Users         []User   `yaml:"users"`
-	Robots        []Robot  `yaml:"robots"`
+	// FailedLoginsPerMinute is how many failed logins a client address
+	// may make in a burst, and then per minute; past it, its logins are
+	// refused with 429 until it is under again. 0 turns the limit off.
+	FailedLoginsPerMinute int     `yaml:"failed_logins_per_minute"`
+	Users                 []User  `yaml:"users"`
+	Robots                []Robot `yaml:"robots"`
 }
 
 // User is a person who logs in with a password.
@@ -90,6 +94,9 @@ func (a Auth) validate() []error {
 	}
 	if a.TokenTTL < 10*time.Second || a.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("auth.token_ttl %s: want between 10s and 24h", a.TokenTTL))
+	}
+	if a.FailedLoginsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("auth.failed_logins_per_minute %d: want 0 (no limit) or more", a.FailedLoginsPerMinute))
 	}
 	if a.Realm != "" && !strings.HasPrefix(a.Realm, "http://") && !strings.HasPrefix(a.Realm, "https://") {
 		errs = append(errs, fmt.Errorf("auth.realm %q: want an http:// or https:// URL", a.Realm))

@@ -54,7 +54,7 @@ func Default() Config {
 		UploadTTL:       24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
 		Log:             Log{Level: "info", Format: "text"},
-		Auth:            Auth{Service: "berth", TokenTTL: 5 * time.Minute},
+		Auth:            Auth{Service: "berth", TokenTTL: 5 * time.Minute, FailedLoginsPerMinute: 10},
 		GC:              GC{Interval: 24 * time.Hour, Grace: time.Hour},
 	}
 }

@@ -38,6 +38,7 @@ func TestValidate(t *testing.T) {
 			c.Auth.Robots = []Robot{{Name: "ci", Token: "sha256:" + strings.Repeat("a", 64), Access: []Grant{{Repos: "**", Actions: []string{"fly"}}}}}
 		}, `action "fly"`},
 		{"a retention rule that does nothing", func(c *Config) { c.Retention = []RetentionRule{{Repos: "**"}} }, "retention[0]"},
+		{"a negative failed-login limit", func(c *Config) { c.Auth.FailedLoginsPerMinute = -1 }, "failed_logins_per_minute"},
 		{"a GC grace under a minute", func(c *Config) { c.GC.Grace = time.Second }, "gc.grace"},
 		{"a webhook with a short secret", func(c *Config) {
 			c.Webhooks = []Webhook{{Name: "x", URL: "https://example.com/h", Secret: "short"}}

@@ -38,7 +38,7 @@ func TestLoadFileKeepsDefaultsForWhatItDoesNotSet(t *testing.T) {
 	if c.Listen != "127.0.0.1:6000" || c.GC.Grace != 2*time.Hour {
 		t.Fatalf("loaded %+v", c)
 	}
-	if c.DataDir != Default().DataDir || c.GC.Interval != Default().GC.Interval || c.Auth.Service != "berth" {
+	if c.DataDir != Default().DataDir || c.GC.Interval != Default().GC.Interval || c.Auth.Service != "berth" || c.Auth.FailedLoginsPerMinute != 10 {
 		t.Fatalf("defaults lost: %+v", c)
 	}
 }

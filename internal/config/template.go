@@ -22,6 +22,9 @@ log:
 auth:
   service: berth
   token_ttl: 5m
+  # Failed logins a client address may make at once, then per minute;
+  # past that its logins get 429 for a while. 0: no limit.
+  failed_logins_per_minute: 10
   # Repositories anyone may pull from without logging in.
   anonymous_pull: []
   users: []

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,24 @@ func TestDockerWithAuth(t *testing.T) {
 		docker.must("", "docker", "rmi", public, image)
 		docker.must("", "docker", "pull", public)
 		docker.refused("", "docker", "pull", image)
+	})
+	// Last: it leaves this client's address throttled for a while.
+	t.Run("password guessing is throttled, and docker says so", func(t *testing.T) {
+		var out string
+		for i := range 11 { // the default allows 10 failures a minute
+			var err error
+			out, err = docker.try("guess-"+strconv.Itoa(i)+"\n", "docker", "login", b.addr, "-u", "alice", "--password-stdin")
+			if err == nil {
+				t.Fatalf("guess %d logged in:\n%s", i, out)
+			}
+			if strings.Contains(out, "too many failed logins") {
+				break
+			}
+		}
+		if !strings.Contains(out, "too many failed logins") || !strings.Contains(out, "try again in") {
+			t.Fatalf("11 wrong passwords, and docker login still says:\n%s", out)
+		}
+		t.Logf("docker login after the guesses:\n%s", out)
 	})
 }
 

@@ -33,6 +33,7 @@ const (
 	codeUnauthorized        = "UNAUTHORIZED"
 	codeDenied              = "DENIED"
 	codeUnavailable         = "UNAVAILABLE"
+	codeTooManyRequests     = "TOOMANYREQUESTS"
 	codeUnknown             = "UNKNOWN"
 )
 
@@ -55,6 +56,7 @@ var errorTable = []struct {
 }{
 	{auth.ErrUnauthorized, codeUnauthorized, http.StatusUnauthorized},
 	{auth.ErrDenied, codeDenied, http.StatusForbidden},
+	{auth.ErrThrottled, codeTooManyRequests, http.StatusTooManyRequests},
 	{reference.ErrNameInvalid, codeNameInvalid, http.StatusBadRequest},
 	{reference.ErrTagInvalid, codeTagInvalid, http.StatusBadRequest},
 	{reference.ErrDigestInvalid, codeDigestInvalid, http.StatusBadRequest},
@@ -88,6 +90,12 @@ var errorTable = []struct {
 type challenger interface {
 	error
 	Challenge() string
+}
+
+// retryAfter is an error that says when the client may try again.
+type retryAfter interface {
+	error
+	RetryAfterSeconds() string
 }
 
 type errorBody struct {
@@ -130,6 +138,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ch challenger
 	if errors.As(err, &ch) {
 		h.Set("WWW-Authenticate", ch.Challenge())
+	}
+	var ra retryAfter
+	if errors.As(err, &ra) {
+		h.Set("Retry-After", ra.RetryAfterSeconds())
 	}
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
