@@ -74,6 +74,10 @@ func (c *call) serve(ctx context.Context, w http.ResponseWriter, r *http.Request
 	}()
 	c.out.ResponseWriter = w
 	c.out.flusher, _ = w.(http.Flusher)
+	if direct(r) {
+		c.serveDirect(ctx, &c.out, r)
+		return
+	}
 	c.p.forward.ServeHTTP(&c.out, r.WithContext(ctx))
 }
 

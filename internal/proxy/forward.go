@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -16,19 +17,12 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	c := callFrom(pr.In.Context())
 	pr.Out.URL.Scheme = "http"
 	pr.Out.URL.Host = c.target.addr
-	if p.opts.TrustForwardedHeaders {
-		if prior := pr.In.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			pr.Out.Header["X-Forwarded-For"] = prior
-		}
+	fw := forwarded(pr.In, p.opts.TrustForwardedHeaders)
+	if fw.for_ != "" {
+		pr.Out.Header.Set("X-Forwarded-For", fw.for_)
 	}
-	pr.SetXForwarded()
-	if p.opts.TrustForwardedHeaders {
-		for _, h := range []string{"X-Forwarded-Host", "X-Forwarded-Proto"} {
-			if v := pr.In.Header.Get(h); v != "" {
-				pr.Out.Header.Set(h, v)
-			}
-		}
-	}
+	pr.Out.Header.Set("X-Forwarded-Host", fw.host)
+	pr.Out.Header.Set("X-Forwarded-Proto", fw.proto)
 }
 
 // respond records a backend's response as its header arrives.
@@ -42,13 +36,21 @@ func (p *Proxy) respond(resp *http.Response) error {
 // fail answers a request the backend could not.
 func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if c := callFrom(r.Context()); c != nil {
-		if r.Context().Err() != nil && !c.cut.Load() {
-			c.record(statusClientGone)
-		} else {
-			c.record(http.StatusBadGateway)
-		}
-		p.log.Debug("proxying request", "host", r.Host, "set", c.set.name, "backend", c.target.b.id, "err", err)
+		c.fail(r.Context(), w, r, err)
+		return
 	}
+	http.Error(w, "berth: bad gateway", http.StatusBadGateway)
+}
+
+// fail answers the call's request, which the backend could not, with ctx
+// the call's context.
+func (c *call) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	if ctx.Err() != nil && !c.cut.Load() {
+		c.record(statusClientGone)
+	} else {
+		c.record(http.StatusBadGateway)
+	}
+	c.p.log.Debug("proxying request", "host", r.Host, "set", c.set.name, "backend", c.target.b.id, "err", err)
 	http.Error(w, "berth: bad gateway", http.StatusBadGateway)
 }
 
@@ -70,23 +72,38 @@ func (rt retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	c := callFrom(req.Context())
-	if c == nil || req.Context().Err() != nil {
+	if c == nil {
 		return nil, err
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) && c.target.b.checked.Load() && c.target.b.healthy.CompareAndSwap(true, false) {
-		rt.p.log.Warn("backend down", "backend", c.target.b.id, "addr", c.target.addr, "err", err)
-	}
-	if rt.p.opts.DisableRetry || c.retried || !replayable(req) || !connectionFailed(err) {
+	alt := c.retryTarget(req.Context(), req, err)
+	if alt == nil {
 		return nil, err
 	}
-	alt := c.set.pick(c.target)
-	if alt == nil || !c.rebind(alt) {
-		return nil, err
-	}
-	c.retried = true
 	out := req.Clone(req.Context())
 	out.URL.Host = alt.addr
 	return rt.next.RoundTrip(out)
+}
+
+// retryTarget takes note of the call's failure to reach its backend,
+// err, and returns another backend of the set bound to retry req on, or
+// nil when req may not or need not be sent again. A refused connection
+// takes a health-checked backend out at once.
+func (c *call) retryTarget(ctx context.Context, req *http.Request, err error) *target {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) && c.target.b.checked.Load() && c.target.b.healthy.CompareAndSwap(true, false) {
+		c.p.log.Warn("backend down", "backend", c.target.b.id, "addr", c.target.addr, "err", err)
+	}
+	if c.p.opts.DisableRetry || c.retried || !replayable(req) || !connectionFailed(err) {
+		return nil
+	}
+	alt := c.set.pick(c.target)
+	if alt == nil || !c.rebind(alt) {
+		return nil
+	}
+	c.retried = true
+	return alt
 }
 
 // replayable says whether req may be sent twice.

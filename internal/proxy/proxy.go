@@ -22,6 +22,8 @@ type Proxy struct {
 	table     atomic.Pointer[table]
 	forward   *httputil.ReverseProxy
 	transport *http.Transport
+	conns     *conns // the direct path's connections
+	buffers   *bufferPool
 	probes    *http.Client
 
 	// mu serializes changes to the table and guards the fields below.
@@ -46,6 +48,8 @@ func New(opts Options, log *slog.Logger) *Proxy {
 		backends: make(map[string]*backend),
 		series:   make(map[seriesKey]*series),
 	}
+	p.conns = newConns(opts.DialTimeout, opts.MaxIdleConnsPerHost)
+	p.buffers = newBufferPool()
 	p.transport = &http.Transport{
 		DialContext:           (&net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
@@ -63,7 +67,7 @@ func New(opts Options, log *slog.Logger) *Proxy {
 		// request. Streams of unknown length and server-sent events get
 		// their header flushed at once by ReverseProxy anyway.
 		FlushInterval:  0,
-		BufferPool:     newBufferPool(),
+		BufferPool:     p.buffers,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		ErrorHandler:   p.fail,
 		ModifyResponse: p.respond,
@@ -149,5 +153,6 @@ func (p *Proxy) Close() {
 	p.mu.Unlock()
 	p.checks.Wait()
 	p.transport.CloseIdleConnections()
+	p.conns.close()
 	p.probes.CloseIdleConnections()
 }
