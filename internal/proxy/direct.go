@@ -36,6 +36,9 @@ func direct(r *http.Request) bool {
 // protocol switch.
 var errSwitched = errors.New("backend switched protocols unasked")
 
+// errStatus is a backend answering with a status code outside 100-599.
+var errStatus = errors.New("backend answered an invalid status code")
+
 // serveDirect forwards r on the direct path.
 func (c *call) serveDirect(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	ex, err := c.exchange(ctx, w, r)
@@ -198,9 +201,11 @@ func readResponse(br *bufio.Reader, w http.ResponseWriter, r *http.Request) (*ht
 			return nil, err
 		}
 		switch {
+		case resp.StatusCode < 100 || resp.StatusCode > 599:
+			return nil, fmt.Errorf("%w: %d", errStatus, resp.StatusCode)
 		case resp.StatusCode == http.StatusSwitchingProtocols:
 			return nil, errSwitched
-		case resp.StatusCode >= 200 || resp.StatusCode < 100:
+		case resp.StatusCode >= 200:
 			return resp, nil
 		}
 		h := w.Header()

@@ -292,3 +292,36 @@ func withGot1xx(ctx context.Context, got func(code int)) context.Context {
 		},
 	})
 }
+
+func TestAnInvalidStatusFromABackendIsABadGateway(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n")
+			}()
+		}
+	}()
+	p, front := newProxy(t, Options{DisableRetry: true})
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "zero", Addr: l.Addr().String()}}}}})
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		resp, _ := send(t, front.Client(), request(t, front, method, "shop.local", "/"))
+		if resp.StatusCode != http.StatusBadGateway {
+			t.Errorf("%s: status %d, want 502", method, resp.StatusCode)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -25,8 +26,12 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Header.Set("X-Forwarded-Proto", fw.proto)
 }
 
-// respond records a backend's response as its header arrives.
+// respond records a backend's response as its header arrives. A status
+// outside 100-599 is refused, as net/http would panic on it.
 func (p *Proxy) respond(resp *http.Response) error {
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return fmt.Errorf("%w: %d", errStatus, resp.StatusCode)
+	}
 	if c := callFrom(resp.Request.Context()); c != nil {
 		c.record(resp.StatusCode)
 	}
