@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,17 @@ func TestDaemonErrorsKeepTheMessage(t *testing.T) {
 	}
 	if other := errors.New("boom"); notFound(other) != other {
 		t.Fatal("notFound changed an error that is not a not-found")
+	}
+}
+
+func TestRunningOutOfSubnetsSaysWhatToDo(t *testing.T) {
+	daemon := errors.New("Error response from daemon: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network")
+	err := networkCreateError("berth-shop", daemon)
+	if !errors.Is(err, daemon) || !strings.Contains(err.Error(), "default-address-pools") {
+		t.Fatalf("%v: want the daemon's error and how to get more pools", err)
+	}
+	other := errors.New("permission denied")
+	if err := networkCreateError("berth-shop", other); strings.Contains(err.Error(), "default-address-pools") {
+		t.Fatalf("%v: a hint about pools for another failure", err)
 	}
 }

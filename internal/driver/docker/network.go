@@ -40,7 +40,7 @@ func (d *Driver) Prepare(ctx context.Context, app string) error {
 		return nil // created by a concurrent Prepare
 	}
 	if err != nil {
-		return fmt.Errorf("creating network %s: %w", name, err)
+		return networkCreateError(name, err)
 	}
 	d.log.Debug("network created", "app", app, "network", name)
 	return nil
@@ -76,4 +76,15 @@ func (d *Driver) Release(ctx context.Context, app string) error {
 	}
 	d.log.Debug("network removed", "app", app, "network", name)
 	return nil
+}
+
+// networkCreateError explains a failed network creation. Docker's default
+// address pools hold about 30 bridge networks, and each app takes one.
+func networkCreateError(name string, err error) error {
+	if strings.Contains(err.Error(), "address pool") {
+		return fmt.Errorf("creating network %s: %w (every app has a bridge network of its own and "+
+			"Docker ran out of subnets for them; give dockerd more in /etc/docker/daemon.json, e.g. "+
+			`"default-address-pools": [{"base": "10.200.0.0/16", "size": 24}] for 256 networks, then restart it)`, name, err)
+	}
+	return fmt.Errorf("creating network %s: %w", name, err)
 }
