@@ -51,6 +51,9 @@ func (e *Engine) recover(ctx context.Context) error {
 			}
 			e.log.Warn("rolling back a rollout cut short by a stop", "app", a.Name, "revision", r.Number, "live", a.Live)
 		}
+		if err := e.restoreWarm(ctx, a.Name); err != nil {
+			e.log.Warn("finding the previous set kept warm", "app", a.Name, "err", err)
+		}
 		if err := e.converge(ctx, a.Name); err != nil {
 			e.log.Error("restoring the live revision", "app", a.Name, "err", err)
 		}

@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/berth-dev/berth/internal/driver"
+	"github.com/berth-dev/berth/internal/spec"
 )
 
 // warmSet is the old set of a blue-green service, kept running after the
@@ -83,4 +85,55 @@ func (e *Engine) stopWarm() {
 		w.timer.Stop()
 		delete(e.warm, k)
 	}
+}
+
+// restoreWarm finds again, after a restart, the old set that a blue-green
+// switch of the live revision keeps warm, so that `berth rollback` stays
+// instant: the running containers of the service labelled with an older
+// revision than the live one, all of one placement, while keep_previous
+// has not run out since the switch. Containers of a rollout that a stop
+// cut short carry a later revision and are left to converge, which
+// removes them; so is a set that cannot be told apart.
+func (e *Engine) restoreWarm(ctx context.Context, app string) error {
+	live, liveApp, err := e.liveOf(app)
+	if err != nil || live == nil || live.Outcome != OutcomeSucceeded || live.Finished.IsZero() {
+		return err
+	}
+	var insts []driver.Instance
+	for _, svc := range liveApp.Services {
+		left := live.Finished.Add(svc.KeepPrevious).Sub(e.now())
+		if svc.Route == nil || svc.Strategy != spec.StrategyBlueGreen || svc.KeepPrevious <= 0 || left <= 0 {
+			continue
+		}
+		if insts == nil {
+			if insts, err = e.driver.List(ctx, app); err != nil {
+				return fmt.Errorf("listing the containers of %s: %w", app, err)
+			}
+		}
+		warm := previousSet(insts, svc.Name, live.Number, placementKey(live.Services[svc.Name]))
+		if len(warm) == 0 {
+			continue
+		}
+		e.keepWarm(app, svc.Name, warm, svc.StopGrace, left)
+		e.log.Info("keeping the previous set warm again after a restart", "app", app, "service", svc.Name,
+			"placement", placementOf(warm[0]), "containers", len(warm), "for", left.Round(time.Second))
+	}
+	return nil
+}
+
+// previousSet returns the running containers of service from before
+// revision live that are not at the live placement, if they all share one
+// placement; nil otherwise.
+func previousSet(insts []driver.Instance, service string, live int, livePlacement string) []driver.Instance {
+	var set []driver.Instance
+	for _, i := range insts {
+		if i.Service != service || !i.Running() || i.Revision >= live || placementOf(i) == livePlacement {
+			continue
+		}
+		if len(set) > 0 && placementOf(i) != placementOf(set[0]) {
+			return nil
+		}
+		set = append(set, i)
+	}
+	return set
 }

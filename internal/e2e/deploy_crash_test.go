@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,62 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestRestartKeepsTheBlueGreenSetWarm restarts berth after a blue-green
+// switch: the previous set is still running and still warm, so a
+// rollback switches back to the very same containers at once.
+func TestRestartKeepsTheBlueGreenSetWarm(t *testing.T) {
+	requireDocker(t)
+	dir := t.TempDir()
+	b := startBerth(t, dir)
+	builder := testapp.NewBuilder(t.TempDir())
+	pushVersions(t, b, builder, "e2e/warm", "v1", "v2")
+
+	e := newDeployEnv(t, b, builder, "e2e/warm")
+	bg := e.routed("blue-green", "", "      keep_previous: 5m\n")
+	e.deploy(e.spec("v1", bg), true)
+	e.deploy(e.spec("v2", bg), true)
+	before := containerIDs(t, e.app, "1")
+	if len(before) != 3 {
+		t.Fatalf("revision 1 runs %d containers after the switch, want 3 kept warm", len(before))
+	}
+	b.stop()
+
+	b2 := startBerth(t, dir, "--listen", b.addr, "--proxy-listen", b.proxy)
+	e.b = b2
+	waitFor(t, "the restarted berth to serve v2", func() bool {
+		code, body, err := e.get(httpClient(), e.host)
+		return err == nil && code == http.StatusOK && body == "v2"
+	})
+	if got := containerIDs(t, e.app, "1"); !slices.Equal(got, before) {
+		t.Fatalf("revision 1 containers after the restart: %v, want the warm set %v", got, before)
+	}
+	l := e.startLoad()
+	out, code := e.berthCmd("rollback", e.app)
+	if code != 0 {
+		t.Fatalf("rollback: %s", out)
+	}
+	if !strings.Contains(out, "kept warm") {
+		t.Errorf("the rollback after a restart did not reuse the warm set:\n%s", out)
+	}
+	l.expectClean(t, "v1", "v2")
+	e.serves("v1", 20)
+	if got := containerIDs(t, e.app, "1"); !slices.Equal(got, before) {
+		t.Errorf("v1 serves from %v, want the containers kept warm %v", got, before)
+	}
+}
+
+// containerIDs lists the running containers of app with revision label
+// rev, sorted.
+func containerIDs(t *testing.T, app, rev string) []string {
+	t.Helper()
+	out, err := exec.Command("docker", "ps", "-q", "--no-trunc", "--filter", "label=berth.app="+app,
+		"--filter", "label=berth.revision="+rev).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.Fields(string(out))
+	slices.Sort(ids)
+	return ids
 }
