@@ -18,7 +18,7 @@ func newRobotCmd() *cobra.Command {
 berth generates.
 
 Robots live in the auth section of the config file. A running berth serve
-reads the file when it starts: restart it to apply a change.`,
+applies a change when it gets SIGHUP (kill -HUP PID), or when it restarts.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newRobotAddCmd())
@@ -46,7 +46,7 @@ password:
 
   echo "$BERTH_TOKEN" | docker login registry.example.com -u NAME --password-stdin
 
-A running berth serve reads the config at start: restart it to apply.`,
+A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 		Example: `  berth robot add ci --access 'apps/**=pull,push'
   berth robot add deployer --access 'apps/**=pull' --config /etc/berth.yaml
   berth robot add ci --replace --access 'apps/**=pull,push'`,
@@ -71,7 +71,7 @@ A running berth serve reads the config at start: restart it to apply.`,
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), token)
-			fmt.Fprintf(cmd.ErrOrStderr(), "saved robot %s in %s; restart berth serve to apply.\n"+
+			fmt.Fprintf(cmd.ErrOrStderr(), "saved robot %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply.\n"+
 				"The token above will not be shown again: store it now, e.g. as a CI secret.\n"+
 				"Log in with: docker login REGISTRY -u %s --password-stdin\n", name, path, name)
 			return nil

@@ -22,7 +22,7 @@ func TestRobotAdd(t *testing.T) {
 	if !strings.HasPrefix(token, auth.RobotTokenPrefix) || strings.Contains(token, "\n") {
 		t.Fatalf("stdout %q is not one token", stdout)
 	}
-	for _, want := range []string{"will not be shown again", "docker login REGISTRY -u ci --password-stdin", "restart"} {
+	for _, want := range []string{"will not be shown again", "docker login REGISTRY -u ci --password-stdin", "SIGHUP"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

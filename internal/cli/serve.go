@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +28,10 @@ one, berth serves the registry and refuses deploys.
 Everything is kept under the data directory: blobs as files named by their
 digest, and tags, manifests, links and upload sessions in an embedded
 crash-safe database. SIGINT or SIGTERM finishes in-flight requests, then
-closes the store.
+closes the store. SIGHUP reads the configuration again and puts auth
+(accounts, grants, anonymous pull) and the immutability rules into force
+at once, without dropping a connection; other changed settings are logged
+and wait for a restart.
 
 Settings come from flags, then BERTH_* environment variables, then the
 config file (--config or BERTH_CONFIG; berth init writes one), then
@@ -59,7 +64,26 @@ authenticate, and it refuses to listen beyond loopback unless given
 		if err != nil {
 			return err
 		}
-		return server.Run(cmd.Context(), cfg, log, nil)
+		// SIGHUP reads the configuration again.
+		reload := make(chan struct{}, 1)
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer func() {
+			signal.Stop(hup)
+			close(hup)
+		}()
+		go func() {
+			for range hup {
+				select {
+				case reload <- struct{}{}:
+				default: // one is pending already
+				}
+			}
+		}()
+		return server.Run(cmd.Context(), cfg, log, server.Options{
+			Reload: reload,
+			Load:   func() (config.Config, error) { return loadConfig(cmd.Flags()) },
+		})
 	}
 	return cmd
 }

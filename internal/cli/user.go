@@ -24,7 +24,7 @@ func newUserCmd() *cobra.Command {
 		Long: `Manage the people who log in to berth's registry with a password.
 
 Users live in the auth section of the config file. A running berth serve
-reads the file when it starts: restart it to apply a change.`,
+applies a change when it gets SIGHUP (kill -HUP PID), or when it restarts.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newUserAddCmd(auth.PasswordCost))
@@ -52,7 +52,7 @@ within one path component, "**" crosses them. Quote the pattern so that
 the shell leaves the stars alone. Actions are pull, push and delete. An
 admin may do everything, including listing the catalog.
 
-A running berth serve reads the config at start: restart it to apply.`,
+A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 		Example: `  berth user add alice --access 'team/**=pull,push'
   berth user add root --admin
   echo "$PASSWORD" | berth user add ci-reader --access '**=pull' --config /etc/berth.yaml
@@ -78,7 +78,7 @@ A running berth serve reads the config at start: restart it to apply.`,
 			if err := config.AddUser(path, config.User{Name: name, Password: hash, Admin: admin, Access: grants}, replace); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "saved user %s in %s; restart berth serve to apply\n", name, path)
+			fmt.Fprintf(cmd.OutOrStdout(), "saved user %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply\n", name, path)
 			return nil
 		},
 	}

@@ -86,7 +86,7 @@ func TestUserAdd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(stdout, "restart berth serve") {
+			if !strings.Contains(stdout, "SIGHUP") {
 				t.Errorf("stdout %q", stdout)
 			}
 			cfg := loadConfigFile(t, path)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -400,4 +401,40 @@ func TestSkopeoWithAuth(t *testing.T) {
 	t.Run("skopeo reads a public repository without credentials", func(t *testing.T) {
 		skopeo.must("", "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://"+b.addr+"/public/skopeo:v1")
 	})
+}
+
+// TestSIGHUPReloadsAccounts adds a user to the config of a running berth
+// and sends SIGHUP: the account is in force without a restart.
+func TestSIGHUPReloadsAccounts(t *testing.T) {
+	requireDocker(t)
+	path := filepath.Join(t.TempDir(), "berth.yaml")
+	berthCLI(t, "", "init", "--config", path)
+	b := startBerth(t, t.TempDir(), "--config", path)
+	if code := anonymousStatus(t, b); code != http.StatusOK {
+		t.Fatalf("before any account: /v2/ answered %d", code)
+	}
+	berthCLI(t, alicePassword+"\n", "user", "add", "alice", "--config", path, "--access", "e2e/**=pull,push")
+	if err := b.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "berth to reload its configuration", func() bool {
+		return strings.Contains(b.output(), "configuration reloaded")
+	})
+	if code := anonymousStatus(t, b); code != http.StatusUnauthorized {
+		t.Fatalf("after the reload: anonymous /v2/ answered %d, want 401", code)
+	}
+	docker := newIsolatedClient(t)
+	if out := docker.must(alicePassword+"\n", "docker", "login", b.addr, "-u", "alice", "--password-stdin"); !strings.Contains(out, "Login Succeeded") {
+		t.Fatalf("docker login: %s", out)
+	}
+}
+
+func anonymousStatus(t *testing.T, b *berth) int {
+	t.Helper()
+	resp, err := http.Get("http://" + b.addr + "/v2/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

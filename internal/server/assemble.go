@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/berth-dev/berth/internal/gc"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/metrics"
-	"github.com/berth-dev/berth/internal/pattern"
 	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/webhook"
@@ -35,7 +33,8 @@ type parts struct {
 	collector *gc.Collector
 	metrics   *metrics.Metrics
 	api       *api.API
-	tokens    http.Handler // nil when berth does not authenticate
+	auth      *switchableAuth
+	tags      *tagRules
 	hooks     *webhook.Dispatcher
 	sub       *events.Subscription
 	proxy     *proxy.Proxy
@@ -51,12 +50,12 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	if err != nil {
 		return nil, err
 	}
-	var authz registry.Authorizer
-	var pullToken func(string) (string, error)
+	p.auth = &switchableAuth{}
 	if svc != nil {
-		authz, p.tokens, pullToken = svc, svc.TokenHandler(), svc.PullToken
+		p.auth.svc.Store(svc)
 	}
-	guard := tagGuard(cfg.ImmutableTags)
+	p.tags = newTagRules(cfg.ImmutableTags)
+	guard := p.tags.guard()
 	bus := events.NewBus()
 	if len(cfg.Webhooks) > 0 {
 		p.sub = bus.Subscribe(4096)
@@ -64,7 +63,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	}
 	p.metrics = metrics.New(db)
 	p.registry = registry.New(blobs, db, log, registry.Options{
-		Authorizer:   authz,
+		Authorizer:   p.auth,
 		Guard:        guard,
 		Events:       bus,
 		Observer:     p.metrics,
@@ -79,12 +78,12 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	}, log)
 	p.collector = collector
 	p.metrics.RegisterGC(collector)
-	p.api = api.New(adminGate(authz), log)
+	p.api = api.New(gate{p.auth}, log)
 	p.api.HandleAudit(db)
 	p.api.HandleGC(collector)
 	p.api.HandleDeliveries(db)
 
-	res := newResolver(db, listen, pullToken)
+	res := newResolver(db, listen, p.auth.PullToken)
 	p.proxy = proxy.New(proxy.Options{}, log)
 	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels)); err != nil {
 		return nil, err
@@ -127,21 +126,6 @@ func (p *parts) close() {
 	p.proxy.Close()
 	if err := p.driver.Close(); err != nil {
 		p.log.Warn("closing the Docker client", "err", err)
-	}
-}
-
-// tagGuard protects the tags the immutability rules match.
-func tagGuard(rules []config.TagRule) meta.TagGuard {
-	if len(rules) == 0 {
-		return nil
-	}
-	return func(repo, tag string) string {
-		for _, r := range rules {
-			if pattern.Match(r.Repos, repo) && pattern.Match(r.Tags, tag) {
-				return r.String()
-			}
-		}
-		return ""
 	}
 }
 

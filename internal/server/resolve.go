@@ -107,7 +107,7 @@ func (r *resolver) pullAuth(_ context.Context, ref string) (string, error) {
 		return "", nil
 	}
 	tok, err := r.token(repo)
-	if err != nil {
+	if err != nil || tok == "" {
 		return "", err
 	}
 	data, err := json.Marshal(map[string]string{"registrytoken": tok})

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/registry"
 )
@@ -26,8 +25,8 @@ func (p *parts) routes(serving *atomic.Bool) http.Handler {
 		switch {
 		case path == "/v2" || strings.HasPrefix(path, "/v2/"):
 			p.registry.ServeHTTP(w, r)
-		case path == "/token" && p.tokens != nil:
-			p.tokens.ServeHTTP(w, r)
+		case path == "/token":
+			p.auth.ServeHTTP(w, r)
 		case strings.HasPrefix(path, "/api/"):
 			p.api.ServeHTTP(w, r)
 		case path == "/metrics":
@@ -72,13 +71,6 @@ func health(w http.ResponseWriter, ok bool) {
 
 // adminGate admits the accounts the Authorizer lets do anything to the
 // registry itself; nil when berth does not authenticate.
-func adminGate(authz registry.Authorizer) api.Gate {
-	if authz == nil {
-		return nil
-	}
-	return gate{authz}
-}
-
 type gate struct{ authz registry.Authorizer }
 
 func (g gate) Admin(r *http.Request) (string, error) {

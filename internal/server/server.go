@@ -24,9 +24,19 @@ type Listening struct {
 	Proxy    net.Addr // the edge proxy
 }
 
-// Run serves berth with cfg until ctx is cancelled, then shuts down. ready,
-// if not nil, learns the listening addresses once requests are accepted.
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Listening)) error {
+// Options are what Run needs besides the configuration. Each may be nil.
+type Options struct {
+	// Ready learns the listening addresses once requests are accepted.
+	Ready func(Listening)
+	// Reload asks for the configuration to be read again with Load and
+	// put into force where it can be without a restart: auth (accounts,
+	// grants, anonymous pull) and the immutability rules.
+	Reload <-chan struct{}
+	Load   func() (config.Config, error)
+}
+
+// Run serves berth with cfg until ctx is cancelled, then shuts down.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -77,13 +87,16 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(Li
 	}
 	log.Info("registry listening", "addr", ln.Addr().String(), "data", cfg.DataDir)
 	log.Info("proxy listening", "addr", proxyLn.Addr().String())
-	if ready != nil {
-		ready(Listening{Registry: ln.Addr(), Proxy: proxyLn.Addr()})
+	if opts.Ready != nil {
+		opts.Ready(Listening{Registry: ln.Addr(), Proxy: proxyLn.Addr()})
 	}
 
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	parts.start(background, &workers)
+	if opts.Reload != nil && opts.Load != nil {
+		workers.Go(func() { reloadLoop(background, parts, opts.Reload, opts.Load) })
+	}
 
 	var serveErr error
 	select {

@@ -29,7 +29,7 @@ func start(t *testing.T, dir string, change ...func(*config.Config)) (string, fu
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(l Listening) { addr <- l.Registry })
+		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Ready: func(l Listening) { addr <- l.Registry }})
 	}()
 	select {
 	case a := <-addr:
@@ -129,7 +129,7 @@ func TestASecondServerOnTheSameDataIsRefused(t *testing.T) {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.ProxyListen = "127.0.0.1:0"
 	cfg.DataDir = dir
-	err := Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	err := Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
 		t.Fatalf("second Run = %v", err)
 	}
