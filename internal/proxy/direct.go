@@ -8,8 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -131,29 +131,23 @@ func (c *call) exchange(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	return c.p.exchangeWith(ctx, w, r, alt.addr)
 }
 
-// exchangeWith sends r to addr. A kept-alive connection the backend
-// closed meanwhile is replaced by a new one, transparently, as net/http
-// does.
+// exchangeWith sends r to addr. A kept-alive connection that fails is
+// replaced by a new one, transparently, as net/http does: the backend may
+// have closed it meanwhile, or sent on it unasked (a body after a HEAD
+// answer), which shows as a malformed response. A timeout is not retried.
 func (p *Proxy) exchangeWith(ctx context.Context, w http.ResponseWriter, r *http.Request, addr string) (*exchanged, error) {
 	bc, reused, err := p.conns.get(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	ex, err := p.roundTrip(ctx, w, r, bc)
-	if err != nil && reused && ctx.Err() == nil && stale(err) {
+	if err != nil && reused && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		if bc, err = p.conns.dial(ctx, addr); err != nil {
 			return nil, err
 		}
 		ex, err = p.roundTrip(ctx, w, r, bc)
 	}
 	return ex, err
-}
-
-// stale says whether err is what a request on a connection the backend
-// already closed gets.
-func stale(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // pastDeadline unblocks every read and write of a connection at once.

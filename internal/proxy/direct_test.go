@@ -325,3 +325,48 @@ func TestAnInvalidStatusFromABackendIsABadGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectPathDropsAConnectionTheBackendSentOnUnasked has a backend
+// send a body after its answer to a HEAD, on a kept-alive connection:
+// the next request must not read it as its answer.
+func TestDirectPathDropsAConnectionTheBackendSentOnUnasked(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.Method == http.MethodHead {
+						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+						time.Sleep(20 * time.Millisecond) // after the proxy pooled it
+						io.WriteString(c, "extra")
+						continue
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}()
+		}
+	}()
+	p, front := newProxy(t, Options{DisableRetry: true})
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "a", Addr: l.Addr().String()}}}}})
+	if resp, _ := send(t, front.Client(), request(t, front, http.MethodHead, "shop.local", "/")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD: %d", resp.StatusCode)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if code, body := get(t, front, "shop.local", "/"); code != http.StatusOK || body != "ok" {
+		t.Fatalf("GET after the HEAD: %d %q, want 200 ok", code, body)
+	}
+}
