@@ -114,9 +114,3 @@ func (t *throttle) prune(now time.Time) {
 		clear(t.clients)
 	}
 }
-
-func (t *throttle) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.clients)
-}

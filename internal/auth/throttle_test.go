@@ -173,3 +173,10 @@ func TestTokenEndpointThrottlesFailedLogins(t *testing.T) {
 		t.Fatalf("body %+v", body)
 	}
 }
+
+// len is how many clients the throttle tracks.
+func (t *throttle) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.clients)
+}

@@ -187,13 +187,7 @@ func TestRestartKeepsTheBlueGreenSetWarm(t *testing.T) {
 		t.Fatalf("revision 1 containers after the restart: %v, want the warm set %v", got, before)
 	}
 	l := e.startLoad()
-	out, code := e.berthCmd("rollback", e.app)
-	if code != 0 {
-		t.Fatalf("rollback: %s", out)
-	}
-	if !strings.Contains(out, "kept warm") {
-		t.Errorf("the rollback after a restart did not reuse the warm set:\n%s", out)
-	}
+	e.rollbackToWarm()
 	l.expectClean(t, "v1", "v2")
 	e.serves("v1", 20)
 	if got := containerIDs(t, e.app, "1"); !slices.Equal(got, before) {

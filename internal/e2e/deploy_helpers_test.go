@@ -283,3 +283,16 @@ func (e *deployEnv) containers() []string {
 	}
 	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(string(out)), " ", "_"))
 }
+
+// rollbackToWarm runs berth rollback, which must succeed by switching back
+// to the previous set kept warm.
+func (e *deployEnv) rollbackToWarm() {
+	e.t.Helper()
+	out, code := e.berthCmd("rollback", e.app)
+	if code != 0 {
+		e.t.Fatalf("rollback: %s", out)
+	}
+	if !strings.Contains(out, "kept warm") {
+		e.t.Errorf("the rollback did not reuse the warm set:\n%s", out)
+	}
+}

@@ -53,13 +53,7 @@ func TestDeployStrategies(t *testing.T) {
 		}
 		waitLive(t, e, 2)
 		e.serves("v2", 20)
-		out, code := e.berthCmd("rollback", e.app)
-		if code != 0 {
-			t.Fatalf("rollback: %s", out)
-		}
-		if !strings.Contains(out, "kept warm") {
-			t.Errorf("the rollback did not reuse the warm set:\n%s", out)
-		}
+		e.rollbackToWarm()
 		l.expectClean(t, "v1", "v2")
 		e.serves("v1", 20)
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -119,7 +120,7 @@ func (cs *conns) closeStale() {
 			delete(cs.idle, addr)
 			continue
 		}
-		cs.idle[addr] = append(list[:0], list[n:]...)
+		cs.idle[addr] = slices.Delete(list, 0, n)
 		if wait := idleTimeout - now.Sub(cs.idle[addr][0].idle); next < 0 || wait < next {
 			next = wait
 		}
@@ -145,15 +146,4 @@ func (cs *conns) close() {
 		}
 		delete(cs.idle, addr)
 	}
-}
-
-// count is how many connections are idle, for tests.
-func (cs *conns) count() int {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	n := 0
-	for _, list := range cs.idle {
-		n += len(list)
-	}
-	return n
 }

@@ -51,33 +51,17 @@ func TestDirectPathTakesOnlyPlainRequests(t *testing.T) {
 // than the proxy's does. It counts the connections it accepted.
 func oneShotBackend(t *testing.T) (addr string, accepted *atomic.Int32) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	accepted = new(atomic.Int32)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
-				_ = req
-				// Let the proxy pool the connection before it goes.
-				time.Sleep(20 * time.Millisecond)
-			}()
+	addr = rawBackend(t, func(c net.Conn) {
+		accepted.Add(1)
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
 		}
-	}()
-	return l.Addr().String(), accepted
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
+		// Let the proxy pool the connection before it goes.
+		time.Sleep(20 * time.Millisecond)
+	})
+	return addr, accepted
 }
 
 func TestDirectPathReplacesAConnectionTheBackendClosed(t *testing.T) {
@@ -294,30 +278,16 @@ func withGot1xx(ctx context.Context, got func(code int)) context.Context {
 }
 
 func TestAnInvalidStatusFromABackendIsABadGateway(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				io.WriteString(c, "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n")
-			}()
+	addr := rawBackend(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
+		io.Copy(io.Discard, req.Body)
+		io.WriteString(c, "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n")
+	})
 	p, front := newProxy(t, Options{DisableRetry: true})
-	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "zero", Addr: l.Addr().String()}}}}})
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "zero", Addr: addr}}}}})
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		resp, _ := send(t, front.Client(), request(t, front, method, "shop.local", "/"))
 		if resp.StatusCode != http.StatusBadGateway {
@@ -330,38 +300,24 @@ func TestAnInvalidStatusFromABackendIsABadGateway(t *testing.T) {
 // send a body after its answer to a HEAD, on a kept-alive connection:
 // the next request must not read it as its answer.
 func TestDirectPathDropsAConnectionTheBackendSentOnUnasked(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	addr := rawBackend(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					if req.Method == http.MethodHead {
-						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
-						time.Sleep(20 * time.Millisecond) // after the proxy pooled it
-						io.WriteString(c, "extra")
-						continue
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				}
-			}()
+			if req.Method == http.MethodHead {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+				time.Sleep(20 * time.Millisecond) // after the proxy pooled it
+				io.WriteString(c, "extra")
+				continue
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
-	}()
+	})
 	p, front := newProxy(t, Options{DisableRetry: true})
-	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "a", Addr: l.Addr().String()}}}}})
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{{ID: "a", Addr: addr}}}}})
 	if resp, _ := send(t, front.Client(), request(t, front, http.MethodHead, "shop.local", "/")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("HEAD: %d", resp.StatusCode)
 	}
@@ -369,4 +325,15 @@ func TestDirectPathDropsAConnectionTheBackendSentOnUnasked(t *testing.T) {
 	if code, body := get(t, front, "shop.local", "/"); code != http.StatusOK || body != "ok" {
 		t.Fatalf("GET after the HEAD: %d %q, want 200 ok", code, body)
 	}
+}
+
+// count is how many connections are idle.
+func (cs *conns) count() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	n := 0
+	for _, list := range cs.idle {
+		n += len(list)
+	}
+	return n
 }

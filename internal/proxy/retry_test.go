@@ -23,24 +23,11 @@ func deadAddr(t testing.TB) string {
 // resettingBackend accepts connections and closes them without answering.
 func resettingBackend(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			buf := make([]byte, 1024)
-			c.Read(buf)
-			c.(*net.TCPConn).SetLinger(0)
-			c.Close()
-		}
-	}()
-	return l.Addr().String()
+	return rawBackend(t, func(c net.Conn) {
+		buf := make([]byte, 1024)
+		c.Read(buf)
+		c.(*net.TCPConn).SetLinger(0)
+	})
 }
 
 func TestRetry(t *testing.T) {

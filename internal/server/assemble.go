@@ -51,9 +51,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 		return nil, err
 	}
 	p.auth = &switchableAuth{}
-	if svc != nil {
-		p.auth.svc.Store(svc)
-	}
+	p.auth.svc.Store(svc) // nil: berth does not authenticate
 	p.tags = newTagRules(cfg.ImmutableTags)
 	guard := p.tags.guard()
 	bus := events.NewBus()

@@ -101,6 +101,7 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 			restartOnly = append(restartOnly, name)
 		}
 	}
+	slices.Sort(restartOnly)
 	return restartOnly, nil
 }
 
@@ -113,19 +114,27 @@ func reloadLoop(ctx context.Context, p *parts, reload <-chan struct{}, load func
 			return
 		case <-reload:
 		}
-		cfg, err := load()
-		if err == nil {
-			var later []string
-			if later, err = p.reload(cfg); err == nil {
-				slices.Sort(later)
-				p.log.Info("configuration reloaded", "auth", cfg.Auth.Enabled(), "users", len(cfg.Auth.Users),
-					"robots", len(cfg.Auth.Robots), "immutable_tags", len(cfg.ImmutableTags))
-				if len(later) > 0 {
-					p.log.Warn("changed settings that apply only after a restart", "settings", strings.Join(later, ", "))
-				}
-				continue
-			}
+		if err := p.reloadFrom(load); err != nil {
+			p.log.Error("reloading the configuration failed; the one in force stays", "err", err)
 		}
-		p.log.Error("reloading the configuration failed; the one in force stays", "err", err)
 	}
+}
+
+// reloadFrom loads the configuration, puts it into force and logs what
+// changed.
+func (p *parts) reloadFrom(load func() (config.Config, error)) error {
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	later, err := p.reload(cfg)
+	if err != nil {
+		return err
+	}
+	p.log.Info("configuration reloaded", "auth", cfg.Auth.Enabled(), "users", len(cfg.Auth.Users),
+		"robots", len(cfg.Auth.Robots), "immutable_tags", len(cfg.ImmutableTags))
+	if len(later) > 0 {
+		p.log.Warn("changed settings that apply only after a restart", "settings", strings.Join(later, ", "))
+	}
+	return nil
 }

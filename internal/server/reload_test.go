@@ -1,11 +1,8 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -35,34 +32,18 @@ type reloadable struct {
 func startReloadable(t *testing.T, cfg config.Config) *reloadable {
 	t.Helper()
 	r := &reloadable{ch: make(chan struct{}), loaded: make(chan struct{}, 1)}
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{
-			Ready:  func(l Listening) { addr <- l.Registry },
-			Reload: r.ch,
-			Load: func() (config.Config, error) {
-				r.mu.Lock()
-				defer r.mu.Unlock()
-				defer func() { r.loaded <- struct{}{} }()
-				return r.next, r.err
-			},
-		})
-	}()
-	select {
-	case a := <-addr:
-		r.url = "http://" + a.String()
-	case err := <-done:
-		cancel()
-		t.Fatalf("server did not start: %v", err)
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("server did not start in 10s")
-	}
+	url, stop := startWith(t, cfg, Options{
+		Reload: r.ch,
+		Load: func() (config.Config, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			defer func() { r.loaded <- struct{}{} }()
+			return r.next, r.err
+		},
+	})
+	r.url = url
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})

@@ -25,11 +25,19 @@ func start(t *testing.T, dir string, change ...func(*config.Config)) (string, fu
 	for _, c := range change {
 		c(&cfg)
 	}
+	return startWith(t, cfg, Options{})
+}
+
+// startWith runs the server with cfg and opts, whose Ready it sets, and
+// returns as start does.
+func startWith(t *testing.T, cfg config.Config, opts Options) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
+	opts.Ready = func(l Listening) { addr <- l.Registry }
 	go func() {
-		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Ready: func(l Listening) { addr <- l.Registry }})
+		done <- Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
 	}()
 	select {
 	case a := <-addr:
