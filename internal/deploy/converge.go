@@ -104,7 +104,7 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 	warm := e.warmIDs()
 	keep := map[string]bool{}
 	if live != nil {
-		if err := e.driver.Prepare(ctx, app); err != nil {
+		if err := e.driver.Prepare(ctx, app, driver.AppResources{}); err != nil {
 			return fmt.Errorf("preparing the host: %w", err)
 		}
 		for _, svc := range liveApp.Services {

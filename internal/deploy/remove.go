@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/berth-dev/berth/internal/driver"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -72,7 +73,7 @@ func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
 		out.Containers += len(insts)
 	}
 
-	if err := e.driver.Release(ctx, app); err != nil {
+	if err := e.driver.Release(ctx, app, driver.ReleaseOptions{}); err != nil {
 		return out, fmt.Errorf("removing the network of %s: %w", app, err)
 	}
 	e.log.Info("app removed", "app", app, "containers", out.Containers, "revisions", out.Revisions)

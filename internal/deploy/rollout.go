@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/berth-dev/berth/internal/driver"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -150,7 +151,7 @@ func (ro *rollout) liveNumber() int {
 // roll takes every changed service to the new revision in order, and on
 // failure takes the ones already done back.
 func (ro *rollout) roll(ctx context.Context) error {
-	if err := ro.e.driver.Prepare(ctx, ro.rev.App); err != nil {
+	if err := ro.e.driver.Prepare(ctx, ro.rev.App, driver.AppResources{}); err != nil {
 		return fmt.Errorf("preparing the host: %w", err)
 	}
 	var done []*svcRollout

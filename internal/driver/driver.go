@@ -54,8 +54,11 @@ type ContainerSpec struct {
 	// Health is the container's own health check, for services the proxy
 	// does not route to; nil means the image's, if any.
 	Health *Healthcheck
-	// StopGrace is how long a stop waits after SIGTERM before SIGKILL.
+	// StopGrace is how long a stop waits after the stop signal before
+	// SIGKILL.
 	StopGrace time.Duration
+	// Runtime is the rest of what the service says about its containers.
+	Runtime Runtime
 }
 
 // Healthcheck is a command the runtime runs inside the container.
@@ -93,6 +96,10 @@ type Instance struct {
 // Running reports whether the container is up.
 func (i Instance) Running() bool { return i.State == "running" }
 
+// Alive reports whether the container runs or the host is restarting
+// it under its restart policy.
+func (i Instance) Alive() bool { return i.State == "running" || i.State == "restarting" }
+
 // LogOptions select a container's logs.
 type LogOptions struct {
 	Follow bool
@@ -104,10 +111,13 @@ type LogOptions struct {
 type Driver interface {
 	// Name identifies the driver ("docker", "swarm", "kubernetes").
 	Name() string
-	// Prepare makes what the app's containers share (a network), once.
-	Prepare(ctx context.Context, app string) error
-	// Release removes what Prepare made, once no container is left.
-	Release(ctx context.Context, app string) error
+	// Prepare makes what the app's containers share, its networks and
+	// named volumes, and leaves what exists as it is. It may be called
+	// again with more: a later revision may add a network or a volume.
+	Prepare(ctx context.Context, app string, res AppResources) error
+	// Release removes the app's networks once no container is left, and
+	// its own volumes when opts.Volumes is set.
+	Release(ctx context.Context, app string, opts ReleaseOptions) error
 	// Pull makes image available under policy.
 	Pull(ctx context.Context, image string, policy PullPolicy) error
 	// Start creates and starts a container and returns it running, with
@@ -121,6 +131,19 @@ type Driver interface {
 	List(ctx context.Context, app string) ([]Instance, error)
 	// Inspect returns one container.
 	Inspect(ctx context.Context, id string) (Instance, error)
+	// Describe returns the Runtime of a container as the host applied
+	// it (files without their content), for status and drift checks.
+	Describe(ctx context.Context, id string) (Runtime, error)
 	// Logs writes a container's output to w.
 	Logs(ctx context.Context, id string, opts LogOptions, w io.Writer) error
+}
+
+// Refuser is implemented by drivers that cannot apply every Compose key.
+// Refuses returns why the driver does not apply the service key at path
+// (Compose's own key path below the service, such as "devices" or
+// "deploy.resources.reservations.devices"), or "" when it does. The
+// engine asks before a rollout, so a spec is refused, never half
+// applied.
+type Refuser interface {
+	Refuses(path string) string
 }

@@ -22,10 +22,10 @@ func TestStartConfiguresTheContainer(t *testing.T) {
 	e := newTestEnv(t)
 	d := e.newDriver(t)
 	app := "dk-" + randomHex(t)
-	if err := d.Prepare(ctx(t), app); err != nil {
+	if err := d.Prepare(ctx(t), app, driver.AppResources{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = d.Release(context.Background(), app) })
+	t.Cleanup(func() { _ = d.Release(context.Background(), app, driver.ReleaseOptions{}) })
 	image := e.image(t, "v1")
 	if err := d.Pull(ctx(t), image, driver.PullMissing); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestPrepareRefusesANetworkBerthDidNotCreate(t *testing.T) {
 		t.Fatalf("docker network create: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("docker", "network", "rm", name).Run() })
-	if err := d.Prepare(ctx(t), name[len("berth-"):]); err == nil {
+	if err := d.Prepare(ctx(t), name[len("berth-"):], driver.AppResources{}); err == nil {
 		t.Fatal("Prepare adopted a network berth did not create")
 	}
 }

@@ -17,7 +17,7 @@ func networkName(app string) string { return "berth-" + app }
 // Prepare creates the app's bridge network, berth-<app>, unless it is
 // there already. A network of that name that berth did not create is an
 // error.
-func (d *Driver) Prepare(ctx context.Context, app string) error {
+func (d *Driver) Prepare(ctx context.Context, app string, res driver.AppResources) error {
 	if err := checkName("app", app); err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (d *Driver) Prepare(ctx context.Context, app string) error {
 // Release removes the app's network. It is not an error when the
 // network is gone already; it is while any container of the app, in
 // any state, is left.
-func (d *Driver) Release(ctx context.Context, app string) error {
+func (d *Driver) Release(ctx context.Context, app string, opts driver.ReleaseOptions) error {
 	if err := checkName("app", app); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 func testPrepareReleaseIdempotent(t *testing.T, s *suite) {
 	d := s.newDriver(t)
 	app := newApp(t, d)
-	if err := d.Prepare(ctx(t), app); err != nil {
+	if err := d.Prepare(ctx(t), app, driver.AppResources{}); err != nil {
 		t.Fatalf("second Prepare: %v", err)
 	}
 	// The network is usable after a second Prepare.
@@ -19,7 +19,7 @@ func testPrepareReleaseIdempotent(t *testing.T, s *suite) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		if err := d.Release(ctx(t), app); err != nil {
+		if err := d.Release(ctx(t), app, driver.ReleaseOptions{}); err != nil {
 			t.Fatalf("Release #%d: %v", i+1, err)
 		}
 	}
@@ -32,13 +32,13 @@ func testReleaseInUse(t *testing.T, s *suite) {
 	if err := d.Stop(ctx(t), inst.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Release(ctx(t), app); err == nil {
+	if err := d.Release(ctx(t), app, driver.ReleaseOptions{}); err == nil {
 		t.Fatal("Release succeeded while a stopped container of the app is left")
 	}
 	if err := d.Remove(ctx(t), inst.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Release(ctx(t), app); err != nil {
+	if err := d.Release(ctx(t), app, driver.ReleaseOptions{}); err != nil {
 		t.Fatalf("Release once no container is left: %v", err)
 	}
 }

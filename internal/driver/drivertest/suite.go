@@ -104,7 +104,7 @@ func randomHex(t testing.TB, n int) string {
 func newApp(t *testing.T, d driver.Driver) string {
 	t.Helper()
 	app := "dt-" + randomHex(t, 4)
-	if err := d.Prepare(ctx(t), app); err != nil {
+	if err := d.Prepare(ctx(t), app, driver.AppResources{}); err != nil {
 		t.Fatalf("Prepare(%s): %v", app, err)
 	}
 	t.Cleanup(func() { removeApp(t, d, app) })
@@ -124,7 +124,7 @@ func removeApp(t testing.TB, d driver.Driver, app string) {
 			t.Errorf("cleaning up: Remove(%s): %v", inst.Name, err)
 		}
 	}
-	if err := d.Release(c, app); err != nil {
+	if err := d.Release(c, app, driver.ReleaseOptions{}); err != nil {
 		t.Errorf("cleaning up: Release(%s): %v", app, err)
 	}
 }
