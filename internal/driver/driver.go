@@ -68,6 +68,9 @@ type Healthcheck struct {
 	Timeout     time.Duration
 	Retries     int
 	StartPeriod time.Duration
+	// StartInterval is how often the test runs during StartPeriod; 0 is
+	// the daemon's default.
+	StartInterval time.Duration `json:",omitempty"`
 }
 
 // Instance is a container berth manages, as the host reports it.

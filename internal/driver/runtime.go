@@ -59,6 +59,28 @@ type Runtime struct {
 
 	Logging *Logging      `json:"logging,omitempty"`
 	Restart RestartPolicy `json:"restart,omitzero"`
+
+	// Annotations are OCI annotations on the container.
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// TTY gives the process a terminal; StdinOpen keeps its standard
+	// input open.
+	TTY       bool `json:"tty,omitempty"`
+	StdinOpen bool `json:"stdinOpen,omitempty"`
+	// Cgroup ("host", "private"), UTS ("host") and UsernsMode ("host")
+	// are namespace modes like IPC and PID; "" is the daemon's default.
+	Cgroup     string `json:"cgroup,omitempty"`
+	UTS        string `json:"uts,omitempty"`
+	UsernsMode string `json:"usernsMode,omitempty"`
+	// CgroupParent is the cgroup the container's own is made under.
+	CgroupParent string `json:"cgroupParent,omitempty"`
+	// OCIRuntime is the runtime the host runs the container with
+	// ("runc", "runsc"); "" is the daemon's default.
+	OCIRuntime string `json:"ociRuntime,omitempty"`
+	// StorageOpt are the storage driver's options for the container's
+	// root filesystem ("size": "10G").
+	StorageOpt map[string]string `json:"storageOpt,omitempty"`
+	// DeviceCgroupRules allow devices by cgroup rule ("c 1:3 mr").
+	DeviceCgroupRules []string `json:"deviceCgroupRules,omitempty"`
 }
 
 // Mount types.
@@ -86,9 +108,14 @@ type Mount struct {
 	Propagation    string `json:"propagation,omitempty"`
 	SELinux        string `json:"selinux,omitempty"`
 	CreateHostPath bool   `json:"createHostPath,omitempty"`
-	// TmpfsSize (bytes) and TmpfsMode are for tmpfs.
-	TmpfsSize int64  `json:"tmpfsSize,omitempty"`
-	TmpfsMode uint32 `json:"tmpfsMode,omitempty"`
+	// Recursive is how a bind treats mounts below its source:
+	// "enabled" (""), "disabled", "writable" or "readonly".
+	Recursive string `json:"recursive,omitempty"`
+	// TmpfsSize (bytes) and TmpfsMode are for tmpfs; TmpfsOptions are
+	// its other mount options as written ("noexec", "uid=1000").
+	TmpfsSize    int64    `json:"tmpfsSize,omitempty"`
+	TmpfsMode    uint32   `json:"tmpfsMode,omitempty"`
+	TmpfsOptions []string `json:"tmpfsOptions,omitempty"`
 }
 
 // File is a secret or config placed in the container.
@@ -120,6 +147,20 @@ type NetworkAttachment struct {
 	IPv6Address string   `json:"ipv6Address,omitempty"`
 	// Priority orders the networks the container joins, highest first.
 	Priority int `json:"priority,omitempty"`
+	// MacAddress is a fixed MAC address on this network.
+	MacAddress string `json:"macAddress,omitempty"`
+	// LinkLocalIPs are extra link-local addresses.
+	LinkLocalIPs []string `json:"linkLocalIPs,omitempty"`
+	// InterfaceName names the interface in the container ("eth1").
+	InterfaceName string `json:"interfaceName,omitempty"`
+	// GatewayPriority picks the network the default route goes
+	// through: the highest wins.
+	GatewayPriority int               `json:"gatewayPriority,omitempty"`
+	DriverOpts      map[string]string `json:"driverOpts,omitempty"`
+	// NoServiceAlias leaves the service's name out of the names the
+	// container answers to on this network (use_service_name_alias:
+	// false).
+	NoServiceAlias bool `json:"noServiceAlias,omitempty"`
 }
 
 // Resources are the container's limits and reservations.
@@ -137,6 +178,40 @@ type Resources struct {
 	ReservedNanoCPUs int64 `json:"reservedNanoCPUs,omitempty"`
 	OomKillDisable   bool  `json:"oomKillDisable,omitempty"`
 	OomScoreAdj      int   `json:"oomScoreAdj,omitempty"`
+	// CPUPeriod and CPUQuota (microseconds) are the CFS limit;
+	// CPURealtimePeriod and CPURealtimeRuntime (microseconds) the
+	// real-time one.
+	CPUPeriod          int64 `json:"cpuPeriod,omitempty"`
+	CPUQuota           int64 `json:"cpuQuota,omitempty"`
+	CPURealtimePeriod  int64 `json:"cpuRealtimePeriod,omitempty"`
+	CPURealtimeRuntime int64 `json:"cpuRealtimeRuntime,omitempty"`
+	// MemorySwappiness is 0-100; nil leaves the daemon's default.
+	MemorySwappiness *int64 `json:"memorySwappiness,omitempty"`
+	// Blkio weighs and throttles block I/O.
+	Blkio *Blkio `json:"blkio,omitempty"`
+}
+
+// Blkio is the container's block I/O weight and limits.
+type Blkio struct {
+	Weight          uint16           `json:"weight,omitempty"` // 10-1000
+	WeightDevice    []WeightDevice   `json:"weightDevice,omitempty"`
+	DeviceReadBps   []ThrottleDevice `json:"deviceReadBps,omitempty"`
+	DeviceReadIOps  []ThrottleDevice `json:"deviceReadIOps,omitempty"`
+	DeviceWriteBps  []ThrottleDevice `json:"deviceWriteBps,omitempty"`
+	DeviceWriteIOps []ThrottleDevice `json:"deviceWriteIOps,omitempty"`
+}
+
+// WeightDevice is a block I/O weight for one device.
+type WeightDevice struct {
+	Path   string `json:"path"`
+	Weight uint16 `json:"weight"`
+}
+
+// ThrottleDevice is a block I/O rate limit for one device, in bytes or
+// operations per second.
+type ThrottleDevice struct {
+	Path string `json:"path"`
+	Rate uint64 `json:"rate"`
 }
 
 // Ulimit is a resource limit of the process.
@@ -203,6 +278,26 @@ type Network struct {
 	IPv6     bool              `json:"ipv6,omitempty"`
 	Subnets  []string          `json:"subnets,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
+	// FixedName is the network's name on the host when the spec sets
+	// one (name:), in place of the one the driver derives from the app.
+	// The network is still the app's: made and removed with it.
+	FixedName string `json:"fixedName,omitempty"`
+	// NoIPv4 makes an IPv6-only network (enable_ipv4: false).
+	NoIPv4     bool `json:"noIPv4,omitempty"`
+	Attachable bool `json:"attachable,omitempty"`
+	// IPAMDriver, IPAMOptions and Pools are the ipam settings in full;
+	// Subnets lists the pools' subnets.
+	IPAMDriver  string            `json:"ipamDriver,omitempty"`
+	IPAMOptions map[string]string `json:"ipamOptions,omitempty"`
+	Pools       []IPAMPool        `json:"pools,omitempty"`
+}
+
+// IPAMPool is one address pool of a network.
+type IPAMPool struct {
+	Subnet       string            `json:"subnet,omitempty"`
+	IPRange      string            `json:"ipRange,omitempty"`
+	Gateway      string            `json:"gateway,omitempty"`
+	AuxAddresses map[string]string `json:"auxAddresses,omitempty"`
 }
 
 // Volume is one of an app's named volumes.
@@ -214,6 +309,11 @@ type Volume struct {
 	Driver   string            `json:"driver,omitempty"`
 	Options  map[string]string `json:"options,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
+	// FixedName is the volume's name on the host when the spec sets one
+	// (name:), in place of the one the driver derives from the app. The
+	// volume is still the app's: made with it, and removed only when
+	// its volumes are.
+	FixedName string `json:"fixedName,omitempty"`
 }
 
 // ReleaseOptions say what Release removes besides the app's networks.
