@@ -2,18 +2,23 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// syncBuffer is a bytes.Buffer safe to write from the server goroutine.
+// env returns a getenv over vars.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the app's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -29,45 +34,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func TestShutdownFinishesInFlightRequests(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out syncBuffer
-	served := make(chan error, 1)
-	go func() {
-		served <- serve(ctx, ln, config{version: "v3", delay: 500 * time.Millisecond}, &out)
-	}()
-
-	answered := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/")
-		if err != nil {
-			answered <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		answered <- string(body)
-	}()
-	time.Sleep(200 * time.Millisecond) // the request is in flight
-	cancel()
-
-	if got := <-answered; got != "v3\n" {
-		t.Fatalf("in-flight request got %q, want v3", got)
-	}
-	if err := <-served; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "testapp v3 listening on ") || lines[1] != "testapp v3 stopped" {
-		t.Fatalf("stdout = %q", out.String())
-	}
 }
 
 func TestHealthcheckFlag(t *testing.T) {
@@ -95,5 +61,54 @@ func TestHealthcheckFlag(t *testing.T) {
 				t.Fatalf("exit code %d, want %d (%s)", code, tc.want, stderr.String())
 			}
 		})
+	}
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func TestAStopSignalIsNamedAndStopsGracefully(t *testing.T) {
+	var out syncBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run([]string{"-version", "v7"}, env(map[string]string{"PORT": freePort(t)}), &out, io.Discard)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "listening on") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the app did not start: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("exit code %d, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the app did not stop on SIGUSR1")
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[1] != "testapp v7 got SIGUSR1" || lines[2] != "testapp v7 stopped" {
+		t.Fatalf("stdout = %q", out.String())
+	}
+}
+
+func TestExitAfterSetsTheExitCode(t *testing.T) {
+	code := run(nil, env(map[string]string{"PORT": freePort(t), "EXIT_AFTER": "10ms", "EXIT_CODE": "4"}), io.Discard, io.Discard)
+	if code != 4 {
+		t.Fatalf("exit code %d, want 4", code)
 	}
 }

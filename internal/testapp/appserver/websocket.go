@@ -1,4 +1,4 @@
-package main
+package appserver
 
 import (
 	"bufio"
@@ -58,7 +58,7 @@ func hasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-func (a *app) websocket(w http.ResponseWriter, r *http.Request) {
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Sec-WebSocket-Key")
 	if !hasToken(r.Header, "Connection", "upgrade") || !hasToken(r.Header, "Upgrade", "websocket") || key == "" {
 		http.Error(w, "expected a WebSocket upgrade", http.StatusBadRequest)
@@ -80,13 +80,13 @@ func (a *app) websocket(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		return
 	}
-	s := &socket{conn: conn, w: rw.Writer}
-	if !a.sockets.add(s) {
-		s.close(closeGoingAway, "shutting down")
+	sock := &socket{conn: conn, w: rw.Writer}
+	if !s.sockets.add(sock) {
+		sock.close(closeGoingAway, "shutting down")
 		return
 	}
-	defer a.sockets.remove(s)
-	s.echo(rw.Reader)
+	defer s.sockets.remove(sock)
+	sock.echo(rw.Reader)
 }
 
 // socket is one upgraded connection; writes are serialised so that a

@@ -1,4 +1,4 @@
-package main
+package appserver
 
 import (
 	"fmt"
@@ -14,11 +14,13 @@ type config struct {
 	failHealthAfter time.Duration
 	failRate        float64
 	delay           time.Duration
+	exitAfter       time.Duration
+	exitCode        int
 }
 
 // loadConfig reads the app's settings through getenv.
 func loadConfig(getenv func(string) string) (config, error) {
-	cfg := config{port: "8080", version: "dev"}
+	cfg := config{port: "8080", version: "dev", exitCode: 1}
 	if v := getenv("PORT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || n > 65535 {
@@ -36,6 +38,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.delay, err = duration(getenv, "DELAY"); err != nil {
 		return config{}, err
+	}
+	if cfg.exitAfter, err = duration(getenv, "EXIT_AFTER"); err != nil {
+		return config{}, err
+	}
+	if v := getenv("EXIT_CODE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 255 {
+			return config{}, fmt.Errorf("EXIT_CODE=%q is not an exit code from 0 to 255", v)
+		}
+		cfg.exitCode = n
 	}
 	if v := getenv("FAIL_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)

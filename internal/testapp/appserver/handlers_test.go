@@ -1,4 +1,4 @@
-package main
+package appserver
 
 import (
 	"io"
@@ -16,11 +16,11 @@ func env(vars map[string]string) func(string) string {
 
 func newTestServer(t testing.TB, vars map[string]string) *httptest.Server {
 	t.Helper()
-	cfg, err := loadConfig(env(vars))
+	s, err := New(env(vars))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newApp(cfg).routes())
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -109,6 +109,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"a negative delay", map[string]string{"DELAY": "-1s"}},
 		{"a fail rate above one", map[string]string{"FAIL_RATE": "1.5"}},
 		{"a fail-health-after that is not a duration", map[string]string{"FAIL_HEALTH_AFTER": "later"}},
+		{"an exit-after that is not a duration", map[string]string{"EXIT_AFTER": "soon"}},
+		{"an exit code above 255", map[string]string{"EXIT_CODE": "256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := loadConfig(env(tc.vars)); err == nil {
