@@ -3,6 +3,7 @@ package pattern
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -31,38 +32,132 @@ func Match(p, name string) bool {
 	if Validate(p) != nil {
 		return false
 	}
+	if strings.IndexByte(p, '*') < 0 && strings.IndexByte(p, '?') < 0 {
+		return p == name
+	}
 	return match(p, name)
 }
 
-// match is a backtracking glob matcher. Each star remembers only the last
-// place it can resume from, which keeps the work linear in practice and
-// bounded by len(p)*len(name) at worst.
+// match runs p as a nondeterministic automaton over s. A state is a
+// position in p (everything before it has matched), and each byte of s
+// moves every live state at once, so the work is linear in len(s) for a
+// pattern that fits a machine word and at most len(p)*len(s) steps for a
+// longer one, whatever the pattern. Trying one way to split s among the
+// stars and backtracking to the next can take exponential time, and
+// remembering only the last star (as a plain glob matcher does) misses
+// matches once "*" and "**" both occur: "**/*-prod" against "a/b/api-prod".
 func match(p, s string) bool {
-	pi, si := 0, 0
-	starP, starS := -1, -1 // where the last star was and what it has eaten
-	deep := false          // the last star was "**"
-	for si < len(s) {
-		switch {
-		case pi < len(p) && p[pi] == '*':
-			deep = pi+1 < len(p) && p[pi+1] == '*'
-			if deep {
-				pi++
-			}
-			pi++
-			starP, starS = pi, si
-		case pi < len(p) && (p[pi] == '?' && s[si] != '/' || p[pi] == s[si]):
-			pi++
-			si++
-		case starP >= 0 && (deep || s[starS] != '/'):
-			// Let the last star eat one more character and retry.
-			starS++
-			pi, si = starP, starS
+	if len(p) < 64 {
+		return matchWord(p, s)
+	}
+	return matchLong(p, s)
+}
+
+// matchWord keeps the states of a pattern shorter than 64 bytes as the
+// bits of one word and moves them all with a few operations per byte.
+func matchWord(p, s string) bool {
+	var (
+		class [256]uint8     // a literal byte's class; 0 for bytes p lacks
+		lit   [64]uint64     // positions of each class's literal
+		one   uint64         // positions of "?"
+		star  uint64         // positions of a "*" alone
+		deep  uint64         // positions of a "**"
+		n     uint8      = 1 // classes in use
+	)
+	for j := 0; j < len(p); j++ {
+		switch c := p[j]; {
+		case c == '*' && j+1 < len(p) && p[j+1] == '*':
+			deep |= 1 << j
+			j++
+		case c == '*':
+			star |= 1 << j
+		case c == '?':
+			one |= 1 << j
 		default:
+			if class[c] == 0 {
+				class[c] = n
+				n++
+			}
+			lit[class[c]] |= 1 << j
+		}
+	}
+	// skip adds the positions after stars, which may match nothing. A
+	// star is never followed by another ("***" is invalid), so one step
+	// is enough.
+	skip := func(x uint64) uint64 { return x | (x&star)<<1 | (x&deep)<<2 }
+	cur := skip(1)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		step, stay := lit[class[c]], deep
+		if c != '/' {
+			step |= one
+			stay |= star
+		}
+		if cur = skip((cur&step)<<1 | cur&stay); cur == 0 {
 			return false
 		}
 	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
+	return cur&(1<<len(p)) != 0
 }
+
+// matchLong moves each live state of a longer pattern in turn.
+func matchLong(p, s string) bool {
+	var buf [2 * words]uint64
+	n := len(p)/64 + 1 // words that hold positions 0..len(p)
+	cur, next := states(buf[:n]), states(buf[words:words+n])
+	cur.add(p, 0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		clear(next)
+		live := false
+		for w, word := range cur {
+			for ; word != 0; word &= word - 1 {
+				j := w*64 + bits.TrailingZeros64(word)
+				switch {
+				case j == len(p):
+					// The pattern is used up but the name goes on.
+				case p[j] == '*':
+					// A star eats c and stays: "**" eats anything, "*"
+					// anything but a slash.
+					if c != '/' || j+1 < len(p) && p[j+1] == '*' {
+						next.add(p, j)
+						live = true
+					}
+				case p[j] == '?' && c != '/' || p[j] == c:
+					next.add(p, j+1)
+					live = true
+				}
+			}
+		}
+		if !live {
+			return false
+		}
+		cur, next = next, cur
+	}
+	return cur.has(len(p))
+}
+
+// words is how many 64-bit words hold the positions of the longest
+// pattern.
+const words = MaxLength/64 + 1
+
+// states is a set of positions in a pattern.
+type states []uint64
+
+// add puts position j in the set, and every position after it that a run
+// of stars, which may match nothing, lets the automaton skip to.
+func (st states) add(p string, j int) {
+	for {
+		st[j/64] |= 1 << (j % 64)
+		if j >= len(p) || p[j] != '*' {
+			return
+		}
+		if j+1 < len(p) && p[j+1] == '*' {
+			j += 2
+		} else {
+			j++
+		}
+	}
+}
+
+func (st states) has(j int) bool { return st[j/64]&(1<<(j%64)) != 0 }

@@ -1,7 +1,9 @@
 package pattern
 
 import (
+	"math/rand/v2"
 	"path"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,6 +34,16 @@ func TestMatch(t *testing.T) {
 		{"a double star in the middle", "a/**/z", "a/b/c/z", true},
 		{"an empty name matches only stars", "*", "", true},
 		{"three stars are invalid and match nothing", "***", "x", false},
+		{"a double star then a star matches one level down", "**/*-prod", "team/api-prod", true},
+		{"a double star then a star matches two levels down", "**/*-prod", "team/a/api-prod", true},
+		{"a double star then a star matches three levels down", "**/*-prod", "org/x/y/db-prod", true},
+		{"a double star then a star needs the suffix", "**/*-prod", "org/x/y/db-dev", false},
+		{"a double star then a star needs a slash", "**/*-prod", "api-prod", false},
+		{"a double star slash star matches any nested name", "**/*", "a/b/c", true},
+		{"the star after a double star stays in the last component", "**/*-prod", "a/x-prod/y", false},
+		{"a star before a double star stays in its component", "*/**/z", "a/b/c/z", true},
+		{"a star before a double star does not cross a slash", "*-x/**", "a/b-x/c", false},
+		{"a question mark after a double star", "**/v?", "a/b/v1", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,20 +67,80 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// reference is the meaning doc.go gives a pattern, as a regular
+// expression: "**" is any run of characters, "*" any run without a slash,
+// "?" one character that is not a slash.
+func reference(t testing.TB, p string) *regexp.Regexp {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`(?s)^`)
+	for i := 0; i < len(p); i++ {
+		switch {
+		case strings.HasPrefix(p[i:], "**"):
+			b.WriteString(`.*`)
+			i++
+		case p[i] == '*':
+			b.WriteString(`[^/]*`)
+		case p[i] == '?':
+			b.WriteString(`[^/]`)
+		default:
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		}
+	}
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
+// agrees fails t if Match and the reference disagree on (p, s). Names are
+// ASCII, so only ASCII inputs are compared: the reference reads UTF-8
+// where Match reads bytes.
+func agrees(t testing.TB, p, s string) {
+	t.Helper()
+	if Validate(p) != nil || !ascii(p+s) {
+		return
+	}
+	if got, want := Match(p, s), reference(t, p).MatchString(s); got != want {
+		t.Fatalf("Match(%q, %q) = %v, the reference says %v", p, s, got, want)
+	}
+}
+
+func TestMatchAgreesWithARegexp(t *testing.T) {
+	// Small alphabets make every interplay of stars, slashes and letters
+	// common; the seed is fixed so that a failure repeats.
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(alphabet string, maxLen int) string {
+		b := make([]byte, rng.IntN(maxLen+1))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 200_000 {
+		agrees(t, word("ab/*?", 8), word("ab/", 10))
+	}
+	// Patterns of 64 bytes or more take the other path through match.
+	for range 20_000 {
+		prefix := strings.Repeat("a", 60+rng.IntN(8))
+		agrees(t, prefix+word("ab/*?", 8), prefix+word("ab/", 10))
+		agrees(t, word("ab/*?", 8)+prefix, word("ab/", 10)+prefix)
+	}
+}
+
 func FuzzMatch(f *testing.F) {
 	f.Add("team/*", "team/api")
 	f.Add("**", "a/b")
 	f.Add("v?.*", "v1.2")
+	f.Add("**/*-prod", "org/x/y/db-prod")
+	f.Add("*/**/z?", "a/b/c/zz")
 	f.Fuzz(func(t *testing.T, p, s string) {
-		got := Match(p, s)
-		// Without "**", a pattern means what path.Match means for ASCII
-		// names (repository names and tags are ASCII) without brackets or
-		// escapes.
+		agrees(t, p, s)
+		// Without "**", a pattern means what path.Match means for names
+		// without brackets or escapes.
 		if strings.Contains(p, "**") || strings.ContainsAny(p+s, `[]\`) || !ascii(p+s) || Validate(p) != nil {
 			return
 		}
 		want, err := path.Match(p, s)
-		if err == nil && got != want {
+		if got := Match(p, s); err == nil && got != want {
 			t.Fatalf("Match(%q, %q) = %v, path.Match says %v", p, s, got, want)
 		}
 	})
