@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -123,18 +125,23 @@ func classify(err error) (string, int) {
 }
 
 // writeError answers with the spec's JSON error body. Server-side failures
-// are logged here, once; client errors are the client's to read.
+// are logged here, once, under a request id, and the client gets only
+// their kind and that id: their detail names paths on the server. Client
+// errors are the client's to read and keep their message.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, status := classify(err)
-	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
+	h := w.Header()
 	entry := errorEntry{Code: code, Message: err.Error()}
+	if status >= 500 {
+		id := requestID(r)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "request_id", id, "err", err)
+		h.Set("X-Request-Id", id)
+		entry.Message = serverFailure(status) + "; request id " + id
+	}
 	var missing *meta.MissingError
 	if errors.As(err, &missing) {
 		entry.Detail = map[string]string{"digest": missing.Digest.String()}
 	}
-	h := w.Header()
 	var ch challenger
 	if errors.As(err, &ch) {
 		h.Set("WWW-Authenticate", ch.Challenge())
@@ -150,4 +157,43 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if r.Method != http.MethodHead {
 		_ = json.NewEncoder(w).Encode(errorBody{Errors: []errorEntry{entry}})
 	}
+}
+
+// serverFailure is what a client is told of a server-side failure.
+func serverFailure(status int) string {
+	switch status {
+	case http.StatusInsufficientStorage:
+		return "the registry is out of storage space"
+	case http.StatusServiceUnavailable:
+		return "the registry is unavailable; try again later"
+	}
+	return "internal error"
+}
+
+// maxRequestID bounds the X-Request-Id a client may choose.
+const maxRequestID = 64
+
+// requestID is the client's X-Request-Id when it is short and printable,
+// so that the client's logs and berth's meet, or else a new id.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); saneRequestID(id) {
+		return id
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// saneRequestID accepts 1 to maxRequestID visible ASCII characters:
+// nothing that could break a header, a log line or a JSON string.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
