@@ -18,6 +18,17 @@ const (
 	ActionAll    = "*"
 )
 
+// Actions on an app; config.AppActions says what each covers.
+const (
+	ActionRead     = config.ActionRead
+	ActionLogs     = config.ActionLogs
+	ActionDeploy   = config.ActionDeploy
+	ActionRollback = config.ActionRollback
+	ActionPromote  = config.ActionPromote
+	ActionApprove  = config.ActionApprove
+	ActionRemove   = config.ActionRemove
+)
+
 // account is a user or a robot from the config.
 type account struct {
 	name   string
@@ -86,22 +97,31 @@ func (s *Service) may(acct *account, typ, name, action string) bool {
 		if acct.admin {
 			return true
 		}
-		for _, g := range acct.grants {
-			if slices.Contains(g.Actions, action) && pattern.Match(g.Repos, name) {
-				return true
-			}
+		return slices.ContainsFunc(acct.grants, func(g config.Grant) bool {
+			return g.Repos != "" && slices.Contains(g.Actions, action) && pattern.Match(g.Repos, name)
+		})
+	case TypeApp:
+		// Nobody may do anything to an app without an account.
+		if acct == nil {
+			return false
 		}
+		if acct.admin {
+			return true
+		}
+		return slices.ContainsFunc(acct.grants, func(g config.Grant) bool {
+			return g.Apps != "" && slices.Contains(g.Actions, action) && pattern.Match(g.Apps, name)
+		})
 	}
 	return false
 }
 
-// denied returns the first scope in need that acct may not have, and
-// whether there is one.
+// denied returns the first action in need that acct may not do, as a
+// scope of that one action, and whether there is one.
 func (s *Service) denied(acct *account, need []Scope) (Scope, bool) {
 	for _, sc := range need {
 		for _, a := range sc.Actions {
 			if !s.may(acct, sc.Type, sc.Name, a) {
-				return sc, true
+				return Scope{Type: sc.Type, Name: sc.Name, Actions: []string{a}}, true
 			}
 		}
 	}
@@ -114,8 +134,13 @@ func (s *Service) grant(acct *account, want []Scope) []Access {
 	var out []Access
 	for _, sc := range want {
 		actions := sc.Actions
-		if sc.Type == TypeRepository && slices.Contains(actions, ActionAll) {
-			actions = []string{ActionPull, ActionPush, ActionDelete}
+		if slices.Contains(actions, ActionAll) {
+			switch sc.Type {
+			case TypeRepository:
+				actions = config.RepoActions
+			case TypeApp:
+				actions = config.AppActions
+			}
 		}
 		var ok []string
 		for _, a := range actions {

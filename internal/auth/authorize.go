@@ -42,7 +42,7 @@ func (s *Service) authorizeBasic(r *http.Request, need []Scope, creds credential
 		return "", s.challenge(r, need, "", err.Error())
 	}
 	if sc, denied := s.denied(acct, need); denied {
-		return "", &DeniedError{Actor: acct.name, Scope: sc}
+		return "", &DeniedError{Actor: acct.name, Robot: acct.robot(), Scope: sc}
 	}
 	return acct.name, nil
 }

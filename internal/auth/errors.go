@@ -38,13 +38,20 @@ func (e *ChallengeError) Unwrap() error { return ErrUnauthorized }
 func (e *ChallengeError) Challenge() string { return e.challenge }
 
 // ThrottledError refuses a login from a client address that failed too
-// often of late, before its credentials are checked. It wraps
+// often of late, or that failed against an account that too many
+// addresses failed against, before its credentials are checked. It wraps
 // ErrThrottled.
 type ThrottledError struct {
 	RetryAfter time.Duration
+	// Account is set when the account's budget refused the login, not
+	// the address's.
+	Account bool
 }
 
 func (e *ThrottledError) Error() string {
+	if e.Account {
+		return fmt.Sprintf("%s for this account: try again in %s", ErrThrottled, e.RetryAfter)
+	}
 	return fmt.Sprintf("%s from this address: try again in %s", ErrThrottled, e.RetryAfter)
 }
 
@@ -57,14 +64,38 @@ func (e *ThrottledError) RetryAfterSeconds() string {
 }
 
 // DeniedError reports an authenticated account that may not do what a
-// request needs. It wraps ErrDenied.
+// request needs. It wraps ErrDenied. Its message says which right is
+// missing and how to grant it.
 type DeniedError struct {
 	Actor string
+	// Robot is set when Actor is a robot, not a user.
+	Robot bool
+	// Scope is the one action the account lacks.
 	Scope Scope
 }
 
 func (e *DeniedError) Error() string {
-	return ErrDenied.Error() + ": " + e.Actor + " may not " + strings.Join(e.Scope.Actions, ",") + " " + e.Scope.Name
+	kind, cmd := "user", "user"
+	if e.Robot {
+		kind, cmd = "robot", "robot"
+	}
+	action := strings.Join(e.Scope.Actions, ",")
+	switch e.Scope.Type {
+	case TypeApp:
+		return fmt.Sprintf("%s %q may not %s app %q: add {apps: %q, actions: [%s]} to its access in berth.yaml (or: berth %s grant %s --access 'app:%s=%s')",
+			kind, e.Actor, action, e.Scope.Name, e.Scope.Name, action, cmd, e.Actor, e.Scope.Name, action)
+	case TypeRepository:
+		return fmt.Sprintf("%s %q may not %s repository %q: add {repos: %q, actions: [%s]} to its access in berth.yaml (or: berth %s grant %s --access '%s=%s')",
+			kind, e.Actor, action, e.Scope.Name, e.Scope.Name, action, cmd, e.Actor, e.Scope.Name, action)
+	}
+	what := "use the registry's admin API"
+	if e.Scope.Name == "catalog" {
+		what = "list the registry's catalog"
+	}
+	if e.Robot {
+		return fmt.Sprintf("robot %q may not %s: only an admin user may", e.Actor, what)
+	}
+	return fmt.Sprintf("user %q may not %s: only an admin may (admin: true in berth.yaml)", e.Actor, what)
 }
 
 // Unwrap returns ErrDenied.

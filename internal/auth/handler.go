@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/reference"
 )
 
@@ -186,8 +188,13 @@ func parseScopes(params []string) ([]Scope, error) {
 	return out, nil
 }
 
+// appName is the grammar of the app names a scope may carry: a Compose
+// project name, after an environment and "/" once apps have one.
+var appName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}(/[a-z0-9][a-z0-9_-]{0,62})?$`)
+
 // checkScope accepts the resources berth has: repositories (pull, push,
-// delete or *) and the catalog (*).
+// delete or *), apps (the actions of config.AppActions, or *) and the
+// catalog (*).
 func checkScope(sc Scope) error {
 	switch sc.Type {
 	case TypeRepository:
@@ -196,6 +203,15 @@ func checkScope(sc Scope) error {
 		}
 		for _, a := range sc.Actions {
 			if !slices.Contains([]string{ActionPull, ActionPush, ActionDelete, ActionAll}, a) {
+				return fmt.Errorf("unknown action %q", a)
+			}
+		}
+	case TypeApp:
+		if !appName.MatchString(sc.Name) {
+			return fmt.Errorf("app name %q: want lowercase letters, digits, '_' and '-', with '/' between an environment and the app", sc.Name)
+		}
+		for _, a := range sc.Actions {
+			if !slices.Contains(config.AppActions, a) && a != ActionAll {
 				return fmt.Errorf("unknown action %q", a)
 			}
 		}

@@ -101,3 +101,12 @@ func repo(name string, actions ...string) Scope {
 }
 
 func catalog() Scope { return Scope{Type: TypeRegistry, Name: "catalog", Actions: []string{"*"}} }
+
+// login is loginFrom for a request from the default test address.
+func (s *Service) login(name, password string) (*account, error) {
+	return s.loginFrom(request(""), name, password)
+}
+
+func app(name string, actions ...string) Scope {
+	return Scope{Type: TypeApp, Name: name, Actions: actions}
+}

@@ -6,14 +6,16 @@ import (
 	"strings"
 )
 
-// Resource types of the Docker token scope grammar.
+// Resource types of the Docker token scope grammar, and berth's own for
+// the apps it deploys.
 const (
 	TypeRepository = "repository"
 	TypeRegistry   = "registry"
+	TypeApp        = "app"
 )
 
-// Scope is something a request needs to do: "repository:team/app:pull,push"
-// or "registry:catalog:*".
+// Scope is something a request needs to do: "repository:team/app:pull,push",
+// "registry:catalog:*" or "app:shop:deploy".
 type Scope struct {
 	Type    string
 	Name    string

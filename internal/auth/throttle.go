@@ -2,115 +2,223 @@ package auth
 
 import (
 	"math"
-	"net"
-	"net/http"
 	"net/netip"
 	"sync"
 	"time"
 )
 
-// throttleSize bounds how many client addresses the throttle tracks.
-// Past it, the addresses that may try again at full strength are dropped;
-// should every one still be throttled, all are forgotten, so memory stays
-// bounded at the cost of a fresh start for the attackers.
+// throttleSize bounds how many client addresses, account names and
+// address-name pairs the throttle tracks, each. Past it, the entries
+// that no longer hold anyone back are dropped; should every one still
+// count, all are forgotten, so memory stays bounded at the cost of a
+// fresh start for the attackers.
 const throttleSize = 100_000
 
-// throttle limits failed logins per client address: perMinute failures
-// in a burst, then one more each 1/perMinute of a minute. A client over
-// its limit is refused before its password is checked, which also spares
-// the bcrypt time a password guess costs. Successful logins cost nothing.
+// triedTTL is how long an address that failed to log in to an account
+// stays held back by that account's budget.
+const triedTTL = time.Hour
+
+// throttle limits failed logins with two budgets of the same rate, each
+// perMinute failures in a burst and then one more each 1/perMinute of a
+// minute:
+//
+//   - per client address: an address over its budget is refused before
+//     any password it sends is checked;
+//   - per account name, counting failures from every address: a name
+//     over its budget refuses the addresses that failed against it in
+//     the last triedTTL, and no other. Refusing every address would let
+//     anyone lock an account's owner out by guessing at it; this way a
+//     guesser spread over many addresses gets one guess per address
+//     while the account is over budget, and the owner, from an address
+//     that has not failed, still logs in.
+//
+// A login reserves its share of both budgets before its password is
+// checked, and a success gives it back, so that concurrent guesses
+// cannot get more checks than the budget holds. Names are counted
+// whether or not an account has them, so that the answers do not tell
+// which names exist.
 type throttle struct {
 	perMinute float64 // 0 turns the throttle off
 	mu        sync.Mutex
-	clients   map[netip.Prefix]*failures
+	clients   map[netip.Prefix]*budget
+	names     map[string]*budget
+	tried     map[attempt]time.Time // when an address last tried a name and failed, or is trying
 }
 
-// failures is a client's budget of failed logins, as of when.
-type failures struct {
+// budget is what is left of a budget, as of when.
+type budget struct {
 	left float64
 	when time.Time
 }
 
+// attempt is a client address trying an account name.
+type attempt struct {
+	client netip.Prefix
+	name   string
+}
+
+// ticket is a reservation for one login: what it took, for success to
+// give back.
+type ticket struct {
+	attempt
+	on           bool // the throttle is on
+	client, name bool // a failure was taken from that budget
+}
+
 func newThrottle(perMinute int) *throttle {
-	return &throttle{perMinute: float64(perMinute), clients: map[netip.Prefix]*failures{}}
+	return &throttle{
+		perMinute: float64(perMinute),
+		clients:   map[netip.Prefix]*budget{},
+		names:     map[string]*budget{},
+		tried:     map[attempt]time.Time{},
+	}
 }
 
-// clientKey is the address a request's failures count against: its IPv4
-// address, or its IPv6 /64, since one host commonly holds a whole /64.
-// A remote address that does not parse counts as one client.
-func clientKey(r *http.Request) netip.Prefix {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Prefix{}
-	}
-	addr = addr.Unmap()
-	bits := 32
-	if addr.Is6() {
-		bits = 64
-	}
-	p, _ := addr.Prefix(bits)
-	return p
+// refill returns what is left of b at now.
+func (t *throttle) refill(b *budget, now time.Time) float64 {
+	elapsed := max(now.Sub(b.when), 0)
+	return math.Min(t.perMinute, b.left+elapsed.Minutes()*t.perMinute)
 }
 
-// refill returns the client's budget at now.
-func (t *throttle) refill(f *failures, now time.Time) float64 {
-	elapsed := max(now.Sub(f.when), 0)
-	return math.Min(t.perMinute, f.left+elapsed.Minutes()*t.perMinute)
-}
-
-// wait returns how long the client must wait before it may try to log
-// in, 0 when it may now.
-func (t *throttle) wait(key netip.Prefix, now time.Time) time.Duration {
-	if t.perMinute == 0 {
-		return 0
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.clients[key]
-	if f == nil {
-		return 0
-	}
-	left := t.refill(f, now)
-	if left >= 1 {
-		return 0
-	}
+// untilOne returns how long a budget with left must wait to hold one
+// failure again.
+func (t *throttle) untilOne(left float64) time.Duration {
 	secs := math.Ceil((1 - left) / t.perMinute * 60)
 	return time.Duration(secs) * time.Second
 }
 
-// fail counts a failed login of the client and reports whether that used
-// up its budget.
-func (t *throttle) fail(key netip.Prefix, now time.Time) (exhausted bool) {
+// check returns a *ThrottledError when the client is over its budget,
+// or when the name is over its budget and the client tried it and failed
+// of late; nil when the client may try to log in.
+func (t *throttle) check(client netip.Prefix, name string, now time.Time) error {
 	if t.perMinute == 0 {
-		return false
+		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f := t.clients[key]
-	if f == nil {
-		if len(t.clients) >= throttleSize {
-			t.prune(now)
-		}
-		f = &failures{left: t.perMinute, when: now}
-		t.clients[key] = f
-	}
-	f.left, f.when = t.refill(f, now)-1, now
-	return f.left < 1
+	_, _, err := t.refusal(attempt{client, name}, now)
+	return err
 }
 
-// prune drops the clients whose budget is whole again, or all of them if
-// none is.
-func (t *throttle) prune(now time.Time) {
-	for k, f := range t.clients {
-		if t.refill(f, now) >= t.perMinute {
-			delete(t.clients, k)
+// refusal is check with t.mu held; it also returns what is left of the
+// client's budget and the name's.
+func (t *throttle) refusal(a attempt, now time.Time) (clientLeft, nameLeft float64, err error) {
+	clientLeft, nameLeft = t.perMinute, t.perMinute
+	if b := t.clients[a.client]; b != nil {
+		clientLeft = t.refill(b, now)
+	}
+	if clientLeft < 1 {
+		return 0, 0, &ThrottledError{RetryAfter: t.untilOne(clientLeft)}
+	}
+	if b := t.names[a.name]; b != nil {
+		nameLeft = t.refill(b, now)
+	}
+	last, tried := t.tried[a]
+	if nameLeft < 1 && tried && now.Sub(last) < triedTTL {
+		return 0, 0, &ThrottledError{RetryAfter: t.untilOne(nameLeft), Account: true}
+	}
+	return clientLeft, nameLeft, nil
+}
+
+// reserve is check that also takes a failure from the client's budget
+// and, while it has any, from the name's, before the password is
+// checked.
+func (t *throttle) reserve(client netip.Prefix, name string, now time.Time) (ticket, error) {
+	tk := ticket{attempt: attempt{client, name}, on: t.perMinute > 0}
+	if !tk.on {
+		return tk, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clientLeft, nameLeft, err := t.refusal(tk.attempt, now)
+	if err != nil {
+		return ticket{}, err
+	}
+	c := t.clients[client]
+	if c == nil {
+		c = add(t, t.clients, client, now)
+	}
+	c.left, c.when = clientLeft-1, now
+	tk.client = true
+	if nameLeft >= 1 {
+		n := t.names[name]
+		if n == nil {
+			n = add(t, t.names, name, now)
+		}
+		n.left, n.when = nameLeft-1, now
+		tk.name = true
+	}
+	// The attempt counts as tried from now on, so that an address gets
+	// one guess at a name over its budget however many it sends at once.
+	if len(t.tried) >= throttleSize {
+		t.pruneTried(now)
+	}
+	t.tried[tk.attempt] = now
+	return tk, nil
+}
+
+// succeeded gives a login that passed what it reserved back, and
+// forgets that its client failed against the name.
+func (t *throttle) succeeded(tk ticket, now time.Time) {
+	if !tk.on {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b := t.clients[tk.attempt.client]; b != nil && tk.client {
+		b.left, b.when = math.Min(t.perMinute, t.refill(b, now)+1), now
+	}
+	if b := t.names[tk.attempt.name]; b != nil && tk.name {
+		b.left, b.when = math.Min(t.perMinute, t.refill(b, now)+1), now
+	}
+	delete(t.tried, tk.attempt)
+}
+
+// failed records that a login that reserved failed, and reports whether
+// that used up the client's budget and the name's.
+func (t *throttle) failed(tk ticket, now time.Time) (clientOut, nameOut bool) {
+	if !tk.on {
+		return false, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.tried[tk.attempt] = now
+	if b := t.clients[tk.attempt.client]; b != nil {
+		clientOut = tk.client && t.refill(b, now) < 1
+	}
+	if b := t.names[tk.attempt.name]; b != nil {
+		nameOut = tk.name && t.refill(b, now) < 1
+	}
+	return clientOut, nameOut
+}
+
+// add starts a whole budget for key in m, making room first if m is
+// full.
+func add[K comparable](t *throttle, m map[K]*budget, key K, now time.Time) *budget {
+	if len(m) >= throttleSize {
+		for k, b := range m {
+			if t.refill(b, now) >= t.perMinute {
+				delete(m, k)
+			}
+		}
+		if len(m) >= throttleSize {
+			clear(m)
 		}
 	}
-	if len(t.clients) >= throttleSize {
-		clear(t.clients)
+	b := &budget{left: t.perMinute, when: now}
+	m[key] = b
+	return b
+}
+
+// pruneTried drops the attempts older than triedTTL, or all of them if
+// none is.
+func (t *throttle) pruneTried(now time.Time) {
+	for a, when := range t.tried {
+		if now.Sub(when) >= triedTTL {
+			delete(t.tried, a)
+		}
+	}
+	if len(t.tried) >= throttleSize {
+		clear(t.tried)
 	}
 }

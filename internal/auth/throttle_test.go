@@ -6,10 +6,30 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// fail reserves a login of name from client and records it failed.
+func (t *throttle) fail(tb testing.TB, client netip.Prefix, name string, now time.Time) (clientOut, nameOut bool) {
+	tb.Helper()
+	tk, err := t.reserve(client, name, now)
+	if err != nil {
+		tb.Fatalf("reserving a login of %s from %s: %v", name, client, err)
+	}
+	return t.failed(tk, now)
+}
+
+// wait is how long check tells client to wait before it tries name.
+func (t *throttle) wait(client netip.Prefix, name string, now time.Time) time.Duration {
+	var th *ThrottledError
+	if errors.As(t.check(client, name, now), &th) {
+		return th.RetryAfter
+	}
+	return 0
+}
 
 func TestThrottleBudget(t *testing.T) {
 	th := newThrottle(6) // a failure back every 10s
@@ -17,34 +37,51 @@ func TestThrottleBudget(t *testing.T) {
 	other := netip.MustParsePrefix("192.0.2.2/32")
 	now := testNow()
 	for i := range 5 {
-		if w := th.wait(key, now); w != 0 {
+		if w := th.wait(key, "alice", now); w != 0 {
 			t.Fatalf("failure %d: told to wait %s within the burst", i+1, w)
 		}
-		if th.fail(key, now) {
+		if out, _ := th.fail(t, key, "alice", now); out {
 			t.Fatalf("failure %d used up a budget of 6", i+1)
 		}
 	}
-	if !th.fail(key, now) {
+	if out, _ := th.fail(t, key, "alice", now); !out {
 		t.Fatal("the 6th failure did not use up the budget")
 	}
-	if w := th.wait(key, now); w != 10*time.Second {
+	if w := th.wait(key, "bob", now); w != 10*time.Second {
 		t.Fatalf("wait %s after the budget ran out, want 10s", w)
 	}
-	if w := th.wait(other, now); w != 0 {
+	if w := th.wait(other, "bob", now); w != 0 {
 		t.Fatalf("another address must wait %s", w)
 	}
-	if w := th.wait(key, now.Add(4*time.Second)); w != 6*time.Second {
+	if w := th.wait(key, "bob", now.Add(4*time.Second)); w != 6*time.Second {
 		t.Fatalf("wait %s 4s later, want 6s", w)
 	}
 	later := now.Add(10 * time.Second)
-	if w := th.wait(key, later); w != 0 {
+	if w := th.wait(key, "bob", later); w != 0 {
 		t.Fatalf("wait %s once a failure came back", w)
 	}
-	if !th.fail(key, later) {
+	if out, _ := th.fail(t, key, "bob", later); !out {
 		t.Fatal("the failure that came back was not the only one")
 	}
-	if w := th.wait(key, later.Add(time.Hour)); w != 0 {
+	if w := th.wait(key, "bob", later.Add(time.Hour)); w != 0 {
 		t.Fatalf("wait %s an hour later", w)
+	}
+}
+
+func TestThrottleGivesASuccessBack(t *testing.T) {
+	th := newThrottle(2)
+	key := netip.MustParsePrefix("192.0.2.1/32")
+	now := testNow()
+	for range 10 {
+		tk, err := th.reserve(key, "alice", now)
+		if err != nil {
+			t.Fatalf("a client that only succeeds was refused: %v", err)
+		}
+		th.succeeded(tk, now)
+	}
+	th.fail(t, key, "alice", now)
+	if w := th.wait(key, "alice", now); w != 0 {
+		t.Fatalf("one failure in a budget of 2: wait %s", w)
 	}
 }
 
@@ -52,11 +89,11 @@ func TestThrottleOff(t *testing.T) {
 	th := newThrottle(0)
 	key := netip.MustParsePrefix("192.0.2.1/32")
 	for range 100 {
-		if th.fail(key, testNow()) {
+		if out, nameOut := th.fail(t, key, "alice", testNow()); out || nameOut {
 			t.Fatal("a throttle that is off ran out")
 		}
 	}
-	if w := th.wait(key, testNow()); w != 0 || th.len() != 0 {
+	if w := th.wait(key, "alice", testNow()); w != 0 || th.len() != 0 {
 		t.Fatalf("a throttle that is off: wait %s, %d clients", w, th.len())
 	}
 }
@@ -64,25 +101,28 @@ func TestThrottleOff(t *testing.T) {
 func TestThrottleStaysBounded(t *testing.T) {
 	th := newThrottle(1)
 	now := testNow()
+	addr := func(i int) netip.Prefix {
+		return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32)
+	}
 	for i := range throttleSize {
-		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		th.fail(netip.PrefixFrom(a, 32), now)
+		th.fail(t, addr(i), "n"+strconv.Itoa(i), now)
 	}
 	if n := th.len(); n != throttleSize {
 		t.Fatalf("%d clients, want %d", n, throttleSize)
 	}
 	// A minute on every budget is whole again and goes to make room.
-	th.fail(netip.MustParsePrefix("192.0.2.1/32"), now.Add(time.Minute))
+	th.fail(t, netip.MustParsePrefix("192.0.2.1/32"), "someone", now.Add(time.Minute))
 	if n := th.len(); n != 1 {
 		t.Fatalf("%d clients after pruning, want 1", n)
 	}
-	// Should none be whole, all go rather than the map growing.
+	// Should none be whole, all go rather than the maps growing.
 	for i := range throttleSize {
-		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		th.fail(netip.PrefixFrom(a, 32), now.Add(time.Minute))
+		th.fail(t, addr(i), "n"+strconv.Itoa(i), now.Add(2*time.Minute))
 	}
-	if n := th.len(); n > throttleSize {
-		t.Fatalf("%d clients, over the bound %d", n, throttleSize)
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if len(th.clients) > throttleSize || len(th.names) > throttleSize || len(th.tried) > throttleSize {
+		t.Fatalf("%d clients, %d names, %d attempts: over the bound %d", len(th.clients), len(th.names), len(th.tried), throttleSize)
 	}
 }
 
@@ -98,7 +138,7 @@ func TestClientKey(t *testing.T) {
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/v2/", nil)
 		r.RemoteAddr = remote
-		if got := clientKey(r).String(); got != want {
+		if got := clientKey(clientAddr(r, nil)).String(); got != want {
 			t.Errorf("clientKey(%q) = %s, want %s", remote, got, want)
 		}
 	}
@@ -174,7 +214,7 @@ func TestTokenEndpointThrottlesFailedLogins(t *testing.T) {
 	}
 }
 
-// len is how many clients the throttle tracks.
+// len is how many client addresses the throttle tracks.
 func (t *throttle) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -24,10 +25,16 @@ type Auth struct {
 	AnonymousPull []string `yaml:"anonymous_pull"`
 	// FailedLoginsPerMinute is how many failed logins a client address
 	// may make in a burst, and then per minute; past it, its logins are
-	// refused with 429 until it is under again. 0 turns the limit off.
-	FailedLoginsPerMinute int     `yaml:"failed_logins_per_minute"`
-	Users                 []User  `yaml:"users"`
-	Robots                []Robot `yaml:"robots"`
+	// refused with 429 until it is under again. One account name has the
+	// same budget against it from all addresses together. 0 turns the
+	// limits off.
+	FailedLoginsPerMinute int `yaml:"failed_logins_per_minute"`
+	// TrustedProxies lists the addresses and CIDR ranges of the reverse
+	// proxies in front of berth. Only a request from one of them has its
+	// client address taken from X-Forwarded-For.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	Users          []User   `yaml:"users"`
+	Robots         []Robot  `yaml:"robots"`
 }
 
 // User is a person who logs in with a password.
@@ -35,8 +42,8 @@ type User struct {
 	Name string `yaml:"name"`
 	// Password is a bcrypt hash, as `berth user add` writes it.
 	Password string `yaml:"password"`
-	// Admin grants every action on every repository, the catalog and
-	// the administrative API.
+	// Admin grants every action on every repository and app, the
+	// catalog and the registry's administrative API.
 	Admin  bool    `yaml:"admin"`
 	Access []Grant `yaml:"access"`
 }
@@ -49,19 +56,6 @@ type Robot struct {
 	Token  string  `yaml:"token"`
 	Access []Grant `yaml:"access"`
 }
-
-// Grant allows actions on the repositories that match a pattern.
-type Grant struct {
-	Repos   string   `yaml:"repos"`
-	Actions []string `yaml:"actions"`
-}
-
-// Actions a grant may name.
-const (
-	ActionPull   = "pull"
-	ActionPush   = "push"
-	ActionDelete = "delete"
-)
 
 // Enabled reports whether berth authenticates requests.
 func (a Auth) Enabled() bool { return len(a.Users) > 0 || len(a.Robots) > 0 }
@@ -101,6 +95,9 @@ func (a Auth) validate() []error {
 	if a.Realm != "" && !strings.HasPrefix(a.Realm, "http://") && !strings.HasPrefix(a.Realm, "https://") {
 		errs = append(errs, fmt.Errorf("auth.realm %q: want an http:// or https:// URL", a.Realm))
 	}
+	if _, err := ParseTrustedProxies(a.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("auth.trusted_proxies: %w", err))
+	}
 	for i, p := range a.AnonymousPull {
 		if err := pattern.Validate(p); err != nil {
 			errs = append(errs, fmt.Errorf("auth.anonymous_pull[%d]: %w", i, err))
@@ -136,17 +133,31 @@ func (a Auth) validate() []error {
 func validateGrants(where string, grants []Grant) []error {
 	var errs []error
 	for i, g := range grants {
-		if err := pattern.Validate(g.Repos); err != nil {
-			errs = append(errs, fmt.Errorf("%s access[%d].repos: %w", where, i, err))
-		}
-		if len(g.Actions) == 0 {
-			errs = append(errs, fmt.Errorf("%s access[%d]: no actions", where, i))
-		}
-		for _, a := range g.Actions {
-			if a != ActionPull && a != ActionPush && a != ActionDelete {
-				errs = append(errs, fmt.Errorf("%s access[%d]: action %q: want pull, push or delete", where, i, a))
-			}
+		for _, p := range g.problems() {
+			errs = append(errs, fmt.Errorf("%s access[%d]: %s", where, i, p))
 		}
 	}
 	return errs
+}
+
+// ParseTrustedProxies reads auth.trusted_proxies: each an address
+// ("10.0.0.5", "::1") or a CIDR range ("10.0.0.0/8").
+func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for i, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("[%d] %q: want an address or a CIDR range", i, s)
+		}
+		a = a.Unmap().WithZone("")
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

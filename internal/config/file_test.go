@@ -83,6 +83,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("listen: 127.0.0.1:5000\nauth:\n  users:\n    - name: a\n"))
 	f.Add([]byte("gc: {interval: 1h, grace: 1m}\nretention: [{repos: '**', keep: 3, tags: 'b-*'}]\n"))
 	f.Add([]byte("webhooks: [{name: x, url: 'http://h', secret: s}]\n"))
+	f.Add([]byte("auth:\n  trusted_proxies: [10.0.0.0/8, '::1']\n  robots:\n    - name: ci\n      access:\n        - {repos: 'shop/**', actions: [pull]}\n        - {apps: shop, actions: [deploy, read]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := Default()
 		if err := c.load(data, "fuzz.yaml"); err != nil {

@@ -18,13 +18,21 @@ log:
 # Without users or robots berth does not authenticate, and then it only
 # listens on loopback unless insecure_no_auth is true. Add accounts with
 #   berth user add NAME --config berth.yaml [--admin] [--access 'team/**=pull,push']
-#   berth robot add NAME --config berth.yaml --access 'apps/**=pull,push'
+#   berth robot add NAME --config berth.yaml --access 'shop/**=pull,push' --access 'app:shop=deploy,read'
+# Each grant in an account's access is one of
+#   {repos: PATTERN, actions: [pull, push, delete]}
+#   {apps: PATTERN, actions: [read, logs, deploy, rollback, promote, approve, remove]}
 auth:
   service: berth
   token_ttl: 5m
   # Failed logins a client address may make at once, then per minute;
-  # past that its logins get 429 for a while. 0: no limit.
+  # past that its logins get 429 for a while. An account name has the same
+  # budget from all addresses together, which holds back only the
+  # addresses that failed against it. 0: no limit.
   failed_logins_per_minute: 10
+  # Reverse proxies in front of berth, as addresses or CIDR ranges: only
+  # for requests from these is the client read from X-Forwarded-For.
+  trusted_proxies: []
   # Repositories anyone may pull from without logging in.
   anonymous_pull: []
   users: []
