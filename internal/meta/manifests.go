@@ -125,7 +125,7 @@ func (db *DB) PutManifest(name string, p ManifestPut) error {
 				MediaType:    p.Manifest.MediaType,
 				Digest:       p.Digest,
 				Size:         int64(len(p.Body)),
-				ArtifactType: p.Manifest.ArtifactType,
+				ArtifactType: referrerType(p.Manifest),
 				Annotations:  p.Manifest.Annotations,
 			}
 			if err := put(r.referrers, referrerKey(s.Digest, p.Digest), desc); err != nil {

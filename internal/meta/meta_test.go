@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth-dev/berth/internal/manifest"
 )
@@ -211,5 +212,54 @@ func TestClosedStoreRefusesWrites(t *testing.T) {
 	}
 	if err := db.CreateUpload(Upload{ID: "x", Repo: "r", Started: now}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("write after close: %v", err)
+	}
+}
+
+func TestAnImageReferrerWithoutArtifactTypeHasItsConfigType(t *testing.T) {
+	db := openDB(t)
+	cfg := linkBlob(t, db, "app", "cfg")
+	cfg.MediaType = manifest.OCIConfig
+	subject := digest.FromString("subject")
+	push := func(n int) digest.Digest {
+		t.Helper()
+		body := []byte(fmt.Sprintf(`{"schemaVersion":2,"n":%d,"config":{"mediaType":%q,"digest":%q,"size":%d}}`, n, cfg.MediaType, cfg.Digest, cfg.Size))
+		p := ManifestPut{
+			Digest: digest.FromBytes(body),
+			Body:   body,
+			Manifest: &manifest.Manifest{MediaType: manifest.OCIManifest, Kind: manifest.KindImage, Blobs: []v1.Descriptor{cfg},
+				Subject: &v1.Descriptor{MediaType: manifest.OCIManifest, Digest: subject, Size: 1}},
+			Origin: Origin{Time: now},
+		}
+		if err := db.PutManifest("app", p); err != nil {
+			t.Fatal(err)
+		}
+		return p.Digest
+	}
+	pushed := push(1)
+	// A referrer stored by an earlier version, without the artifactType.
+	stored := push(2)
+	err := db.update(func(tx *bolt.Tx) error {
+		r, _ := openRepo(tx, "app")
+		return put(r.referrers, referrerKey(subject, stored), v1.Descriptor{MediaType: manifest.OCIManifest, Digest: stored, Size: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, filter := range []string{"", manifest.OCIConfig} {
+		got, err := db.Referrers("app", subject, filter)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("referrers with filter %q: %+v, %v", filter, got, err)
+		}
+		for _, d := range got {
+			if d.ArtifactType != manifest.OCIConfig {
+				t.Fatalf("referrer %s has artifactType %q (pushed %s, stored %s)", d.Digest, d.ArtifactType, pushed, stored)
+			}
+		}
+	}
+	if got, _ := db.Referrers("app", subject, "application/other"); len(got) != 0 {
+		t.Fatalf("filtered by another type: %+v", got)
+	}
+	if got, err := db.Referrers("nothing", subject, ""); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("referrers in a repository that does not exist: %#v, %v", got, err)
 	}
 }

@@ -32,8 +32,15 @@ func tagOf(ref string) string {
 	return ref
 }
 
+// getManifest serves GET and HEAD of a manifest. A reference that is
+// neither a digest nor a valid tag names no manifest: 404, as the
+// distribution spec has it for any manifest not found, where a PUT to it
+// is refused as TAG_INVALID.
 func (g *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt call) error {
-	if _, _, err := parseRef(rt.arg); err != nil {
+	if tag, _, err := parseRef(rt.arg); err != nil {
+		if tag != "" {
+			return fmt.Errorf("%w: %v", meta.ErrManifestUnknown, err)
+		}
 		return err
 	}
 	m, err := g.meta.Manifest(rt.name, rt.arg)
