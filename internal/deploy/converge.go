@@ -167,7 +167,7 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 		e.setRoute(proxy.Route{
 			Host:   svc.Route.Host,
 			Health: healthCheck(svc),
-			Sets:   []proxy.Set{{Name: p.Set, Weight: 100, Backends: backends(mine)}},
+			Sets:   []proxy.Set{{Name: p.Set, Revision: p.Revision, Weight: 100, Backends: backends(mine)}},
 		})
 	}
 	ids := make([]string, len(mine))
