@@ -27,7 +27,10 @@ func (e *Engine) placed(ctx context.Context, app, service string, p Placement) (
 }
 
 // recover settles what a previous run left: a rollout it did not finish
-// counts as rolled back, and every app converges on its live revision.
+// counts as rolled back, the proxy gets a route to the live containers
+// that still run, and every app then converges on its live revision in
+// the background, each on its own, so that one app that is slow to come
+// back delays no other and no deploy.
 func (e *Engine) recover(ctx context.Context) error {
 	apps, err := e.store.apps()
 	if err != nil {
@@ -54,16 +57,63 @@ func (e *Engine) recover(ctx context.Context) error {
 		if err := e.restoreWarm(ctx, a.Name); err != nil {
 			e.log.Warn("finding the previous set kept warm", "app", a.Name, "err", err)
 		}
-		if err := e.converge(ctx, a.Name); err != nil {
-			e.log.Error("restoring the live revision", "app", a.Name, "err", err)
+		if err := e.routeLive(ctx, a.Name); err != nil {
+			e.log.Warn("routing to the live containers", "app", a.Name, "err", err)
 		}
+	}
+	for _, a := range apps {
+		e.startReconcile(a.Name)
 	}
 	return nil
 }
 
+// routeLive points the proxy at the running containers of app's live
+// revision as they are, starting and stopping nothing.
+func (e *Engine) routeLive(ctx context.Context, app string) error {
+	live, liveApp, err := e.liveOf(app)
+	if err != nil || live == nil {
+		return err
+	}
+	insts, err := e.driver.List(ctx, app)
+	if err != nil {
+		return fmt.Errorf("listing the containers of %s: %w", app, err)
+	}
+	for _, svc := range liveApp.Services {
+		p := live.Services[svc.Name]
+		var mine []driver.Instance
+		for _, i := range insts {
+			if i.Service == svc.Name && placementOf(i) == placementKey(p) && i.Running() {
+				mine = append(mine, i)
+			}
+		}
+		e.routeService(svc, p, mine)
+	}
+	return nil
+}
+
+// routeService sends all of a routed service's traffic to insts, the
+// containers of placement p; nothing is changed while there are none.
+func (e *Engine) routeService(svc spec.Service, p Placement, insts []driver.Instance) {
+	if svc.Route == nil || len(insts) == 0 {
+		return
+	}
+	e.setRoute(proxy.Route{
+		Host:   svc.Route.Host,
+		Health: healthCheck(svc),
+		Sets:   []proxy.Set{{Name: p.Set, Weight: 100, Backends: backends(insts)}},
+	})
+}
+
+// reconcile is a convergence of one app in progress.
+type reconcile struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
 // reconcileLoop keeps apps without a rollout converged on their live
 // revision: a container that stopped, died or was removed by hand is
-// replaced, and one that does not belong is removed.
+// replaced, and one that does not belong is removed. Each app converges
+// in its own goroutine.
 func (e *Engine) reconcileLoop() {
 	t := time.NewTicker(e.opts.ReconcileEvery)
 	defer t.Stop()
@@ -80,14 +130,35 @@ func (e *Engine) reconcileLoop() {
 			continue
 		}
 		for _, a := range apps {
-			if e.active(a.Name) != nil {
-				continue
-			}
-			if err := e.converge(e.ctx, a.Name); err != nil && e.ctx.Err() == nil {
-				e.log.Error("reconciling", "app", a.Name, "err", err)
-			}
+			e.startReconcile(a.Name)
 		}
 	}
+}
+
+// startReconcile converges app in the background unless a rollout, a
+// removal or another reconcile holds it. A rollout that wants the app
+// cancels the reconcile.
+func (e *Engine) startReconcile(app string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing || e.rollouts[app] != nil || e.converging[app] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	rc := &reconcile{cancel: cancel, done: make(chan struct{})}
+	e.converging[app] = rc
+	e.wg.Go(func() {
+		defer func() {
+			cancel()
+			e.mu.Lock()
+			delete(e.converging, app)
+			e.mu.Unlock()
+			close(rc.done)
+		}()
+		if err := e.converge(ctx, app); err != nil && ctx.Err() == nil {
+			e.log.Error("reconciling", "app", app, "err", err)
+		}
+	})
 }
 
 // converge makes the host run exactly the live revision of app and routes
@@ -163,12 +234,8 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 			mine = append(mine, started...)
 		}
 	}
-	if svc.Route != nil && len(mine) > 0 {
-		e.setRoute(proxy.Route{
-			Host:   svc.Route.Host,
-			Health: healthCheck(svc),
-			Sets:   []proxy.Set{{Name: p.Set, Revision: p.Revision, Weight: 100, Backends: backends(mine)}},
-		})
+	if ctx.Err() == nil {
+		e.routeService(svc, p, mine)
 	}
 	ids := make([]string, len(mine))
 	for i, m := range mine {

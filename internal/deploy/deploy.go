@@ -68,31 +68,43 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 		App: app.Name, File: req.File, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env,
 		Actor: req.Actor, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
-	return e.launch(rev, app, images, nil)
+	return e.launch(ctx, rev, app, images, nil)
 }
 
-// launch places the services, records the revision and starts it.
-// adopt, if not nil, offers placements a rollback may reuse.
-func (e *Engine) launch(rev *Revision, app *spec.App, images map[string]ServiceImage, adopt map[string]Placement) (Revision, error) {
+// launch claims the app, places the services, records the revision and
+// starts it. adopt, if not nil, offers placements a rollback may reuse.
+// The live revision is read once the app is claimed, so that no other
+// rollout can change it meanwhile, and the rollout's revision is filled
+// in under its lock: status and follow may read it from the moment the
+// claim is made.
+func (e *Engine) launch(ctx context.Context, rev *Revision, app *spec.App, images map[string]ServiceImage, adopt map[string]Placement) (Revision, error) {
+	ro := newRollout(e, rev, app, nil, nil)
+	if err := e.claim(ctx, ro); err != nil {
+		return Revision{}, err
+	}
 	prev, prevApp, err := e.liveOf(rev.App)
+	if err == nil {
+		ro.mu.Lock()
+		ro.prev, ro.prevApp = prev, prevApp
+		if err = e.store.newRevision(rev); err == nil {
+			rev.Services, rev.Changed, rev.Strategy = place(rev.Number, app, images, prev, adopt)
+		}
+		ro.mu.Unlock()
+	}
 	if err != nil {
-		return Revision{}, err
-	}
-	ro := newRollout(e, rev, app, prev, prevApp)
-	if err := e.claim(ro); err != nil {
-		return Revision{}, err
-	}
-	if err := e.store.newRevision(rev); err != nil {
 		e.release(rev.App)
 		return Revision{}, err
 	}
-	rev.Services, rev.Changed, rev.Strategy = place(rev.Number, app, images, prev, adopt)
 	if len(rev.Changed) == 0 {
 		ro.event("", nil, "nothing changed since revision %d", prev.Number)
 	} else {
 		ro.event("", nil, "revision %d of %s by %s: %s", rev.Number, rev.App, rev.Actor, strings.Join(rev.Changed, ", "))
 	}
-	e.wg.Go(ro.run)
+	if !e.spawn(ro.run) {
+		// Stored as running: the next start counts it as rolled back.
+		e.release(rev.App)
+		return Revision{}, ErrClosed
+	}
 	return ro.snapshot(), nil
 }
 
@@ -206,7 +218,7 @@ func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string)
 		App: app, File: target.File, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env,
 		Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
-	return e.launch(rev, parsed, images, adopt)
+	return e.launch(ctx, rev, parsed, images, adopt)
 }
 
 // previousGood finds the newest revision before live that went live.
@@ -246,7 +258,7 @@ func (e *Engine) send(app string, c command) error {
 // rollout runs, a channel of the ones to come (nil once it ended) with a
 // function to stop following.
 func (e *Engine) Follow(app string, n int) ([]Event, <-chan Event, func(), error) {
-	if ro := e.active(app); ro != nil && ro.rev.Number == n {
+	if ro := e.active(app); ro != nil && ro.number() == n {
 		past, c, stop := ro.follow()
 		return past, c, stop, nil
 	}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,7 @@ type Router interface {
 	Remove(host string)
 	Drain(ctx context.Context, backendID string) error
 	Healthy(backendID string) (healthy, known bool)
-	Stats(host, set string, revision int, window time.Duration) proxy.Stats
+	Stats(host, set string, window time.Duration) proxy.Stats
 }
 
 // Resolver pins an image reference to a digest.
@@ -52,10 +53,16 @@ type Engine struct {
 
 	mu       sync.Mutex
 	rollouts map[string]*rollout // the running or paused rollout of each app
-	warm     map[string]*warmSet // app/service -> the previous set kept after a switch
-	ctx      context.Context     // ends when the engine closes
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	// converging holds the apps being reconciled; a rollout that wants
+	// one cancels its reconcile and waits for it to end.
+	converging map[string]*reconcile
+	warm       map[string]*warmSet // app/service -> the previous set kept after a switch
+	ctx        context.Context     // ends when the engine closes
+	cancel     context.CancelFunc
+	// closing is set, under mu, once Close has begun: no goroutine
+	// starts after it, so that wg.Wait sees every one.
+	closing bool
+	wg      sync.WaitGroup
 	// recovered closes once Start has restored the apps; rollouts wait.
 	recovered chan struct{}
 }
@@ -75,13 +82,14 @@ func New(dataDir string, d driver.Driver, r Router, res Resolver, log *slog.Logg
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{
 		store: st, driver: d, router: r, resolver: res, log: log, opts: opts,
-		probe:     &http.Client{Timeout: 5 * time.Second},
-		now:       time.Now,
-		rollouts:  map[string]*rollout{},
-		warm:      map[string]*warmSet{},
-		ctx:       ctx,
-		cancel:    cancel,
-		recovered: make(chan struct{}),
+		probe:      &http.Client{Timeout: 5 * time.Second},
+		now:        time.Now,
+		rollouts:   map[string]*rollout{},
+		converging: map[string]*reconcile{},
+		warm:       map[string]*warmSet{},
+		ctx:        ctx,
+		cancel:     cancel,
+		recovered:  make(chan struct{}),
 	}, nil
 }
 
@@ -93,8 +101,25 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return err
 	}
-	e.wg.Go(e.reconcileLoop)
+	if !e.spawn(e.reconcileLoop) {
+		return fmt.Errorf("starting the deploy engine: %w", ErrClosed)
+	}
 	return nil
+}
+
+// ErrClosed reports a call on an engine that is closing.
+var ErrClosed = errors.New("the deploy engine is closing")
+
+// spawn runs f in a goroutine that Close waits for, unless the engine is
+// closing; it reports whether f runs.
+func (e *Engine) spawn(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		return false
+	}
+	e.wg.Go(f)
+	return true
 }
 
 // waitRecovered waits until Start has restored the apps.
@@ -110,6 +135,9 @@ func (e *Engine) waitRecovered(ctx context.Context) error {
 // Close stops reconciling and interrupts running rollouts, which the next
 // Start rolls back, and closes the store.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.closing = true
+	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
 	if err := e.store.close(); err != nil {
@@ -118,15 +146,39 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// claim registers ro as app's rollout unless one is running.
-func (e *Engine) claim(ro *rollout) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cur, ok := e.rollouts[ro.rev.App]; ok {
-		return fmt.Errorf("%w (revision %d)", ErrBusy, cur.rev.Number)
+// claim registers ro as app's rollout unless one is running. A
+// reconcile of the app in progress is cancelled and waited for: the
+// rollout is what the user asked for, and it converges the app anyway.
+func (e *Engine) claim(ctx context.Context, ro *rollout) error {
+	app := ro.rev.App
+	for {
+		e.mu.Lock()
+		if e.closing {
+			e.mu.Unlock()
+			return ErrClosed
+		}
+		if cur, ok := e.rollouts[app]; ok {
+			n := cur.number()
+			e.mu.Unlock()
+			if n == 0 {
+				return fmt.Errorf("%w (a removal)", ErrBusy)
+			}
+			return fmt.Errorf("%w (revision %d)", ErrBusy, n)
+		}
+		rc := e.converging[app]
+		if rc == nil {
+			e.rollouts[app] = ro
+			e.mu.Unlock()
+			return nil
+		}
+		e.mu.Unlock()
+		rc.cancel()
+		select {
+		case <-rc.done:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the reconcile of %s to stop: %w", app, ctx.Err())
+		}
 	}
-	e.rollouts[ro.rev.App] = ro
-	return nil
 }
 
 func (e *Engine) release(app string) {

@@ -30,7 +30,7 @@ func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
 	// Hold the app as a rollout would, so that no deploy, rollback or
 	// reconcile starts while it goes.
 	hold := newRollout(e, &Revision{App: app}, nil, nil, nil)
-	if err := e.claim(hold); err != nil {
+	if err := e.claim(ctx, hold); err != nil {
 		return Removed{}, err
 	}
 	defer e.release(app)

@@ -44,6 +44,14 @@ func newRollout(e *Engine, rev *Revision, app *spec.App, prev *Revision, prevApp
 	}
 }
 
+// number is the revision's number, 0 until it is recorded (and for the
+// hold a removal takes).
+func (ro *rollout) number() int {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	return ro.rev.Number
+}
+
 // event records a step, stores it and tells followers.
 func (ro *rollout) event(service string, traffic *int, format string, args ...any) {
 	ev := Event{Time: ro.e.now(), Service: service, Message: fmt.Sprintf(format, args...), Traffic: traffic}

@@ -26,22 +26,24 @@ func previewHost(host string) string {
 }
 
 // route points the service's host at the old and new sets with the
-// given weights. A set without containers is left out.
+// given weights. A set without containers is left out, and so is the
+// preview of a new set that has none: a route naming a set it does not
+// have is invalid, and the proxy would keep the old one.
 func (s *svcRollout) route(oldW, newW int) {
 	if !s.routed() {
 		return
 	}
 	r := proxy.Route{
-		Host:     s.svc.Route.Host,
-		Sticky:   string(s.svc.Strategy) == "canary",
-		Health:   healthCheck(s.svc),
-		Previews: map[string]string{previewHost(s.svc.Route.Host): s.to.Set},
+		Host:   s.svc.Route.Host,
+		Sticky: string(s.svc.Strategy) == "canary",
+		Health: healthCheck(s.svc),
 	}
 	if len(s.old) > 0 {
-		r.Sets = append(r.Sets, proxy.Set{Name: s.from.Set, Revision: s.from.Revision, Weight: oldW, Backends: backends(s.old)})
+		r.Sets = append(r.Sets, proxy.Set{Name: s.from.Set, Weight: oldW, Backends: backends(s.old)})
 	}
 	if len(s.new) > 0 {
-		r.Sets = append(r.Sets, proxy.Set{Name: s.to.Set, Revision: s.to.Revision, Weight: newW, Backends: backends(s.new)})
+		r.Sets = append(r.Sets, proxy.Set{Name: s.to.Set, Weight: newW, Backends: backends(s.new)})
+		r.Previews = map[string]string{previewHost(s.svc.Route.Host): s.to.Set}
 	}
 	s.ro.e.setRoute(r)
 }
@@ -140,7 +142,7 @@ func (s *svcRollout) check(ctx context.Context) error {
 		}
 	}
 	a := s.svc.Analysis
-	st := s.ro.e.router.Stats(s.svc.Route.Host, s.to.Set, s.to.Revision, a.Window)
+	st := s.ro.e.router.Stats(s.svc.Route.Host, s.to.Set, a.Window)
 	if st.Requests >= int64(a.MinRequests) && st.Requests > 0 {
 		if rate := float64(st.Errors) / float64(st.Requests); rate > a.MaxErrorRate {
 			return fmt.Errorf("the new version answered %.1f%% of %d requests with 5xx (limit %.1f%%)",

@@ -27,7 +27,8 @@ func (e *Engine) keepWarm(app, service string, insts []driver.Instance, grace, d
 	w := &warmSet{placement: placementOf(insts[0]), insts: insts, grace: grace}
 	e.mu.Lock()
 	prev := e.warm[key]
-	w.timer = time.AfterFunc(d, func() { e.coolDown(key, w) })
+	// The timer's goroutine hands the work to one Close waits for.
+	w.timer = time.AfterFunc(d, func() { e.spawn(func() { e.coolDown(key, w) }) })
 	e.warm[key] = w
 	e.mu.Unlock()
 	if prev != nil && prev.timer.Stop() {

@@ -1,9 +1,6 @@
 package proxy
 
-import (
-	"net"
-	"net/http"
-)
+import "net/http"
 
 // flushWriter sends every write of a response to the client at once, so
 // that streams pass as the backend sends them. Unlike ReverseProxy's
@@ -12,11 +9,6 @@ import (
 type flushWriter struct {
 	http.ResponseWriter
 	flusher http.Flusher
-	// upgrades tracks the connection Hijack takes over, as hijacked,
-	// until the request ends; refused is set when it refused to.
-	upgrades *upgrades
-	hijacked net.Conn
-	refused  bool
 }
 
 func (f *flushWriter) Write(p []byte) (int, error) {

@@ -1,6 +1,10 @@
 package proxy
 
-import "sync/atomic"
+import (
+	"fmt"
+	"hash/fnv"
+	"sync/atomic"
+)
 
 // table is one immutable version of the routing table. Only the backends'
 // state and the round-robin counters change once it is published.
@@ -33,8 +37,6 @@ type set struct {
 	targets []target
 	next    atomic.Uint32
 	stats   *series
-	// cookie is the sticky cookie's value for the set, on a sticky route.
-	cookie string
 }
 
 // target is a backend as one set reaches it.
@@ -50,10 +52,7 @@ func (p *Proxy) build(routes map[string]Route) *table {
 	for host, r := range routes {
 		rt := &route{host: host, sticky: r.Sticky, cookie: cookieName(host), sets: make(map[string]*set, len(r.Sets))}
 		for _, s := range r.Sets {
-			st := &set{name: s.Name, weight: s.Weight, stats: p.seriesFor(host, s.Name, s.Revision)}
-			if r.Sticky {
-				st.cookie = stickyValue(p.stickyKey, host, s.Name, s.Revision)
-			}
+			st := &set{name: s.Name, weight: s.Weight, stats: p.seriesFor(host, s.Name)}
 			for _, b := range s.Backends {
 				st.targets = append(st.targets, target{b: p.backends[b.ID], addr: b.Addr})
 			}
@@ -69,4 +68,11 @@ func (p *Proxy) build(routes map[string]Route) *table {
 		}
 	}
 	return t
+}
+
+// cookieName is the sticky cookie's name for host.
+func cookieName(host string) string {
+	h := fnv.New32a()
+	h.Write([]byte(host))
+	return fmt.Sprintf("berth_%08x", h.Sum32())
 }
