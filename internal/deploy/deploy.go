@@ -26,6 +26,8 @@ type Request struct {
 	// Images overrides the image of services: service -> reference.
 	Images map[string]string
 	Actor  string
+	// Force allows a rollout that takes a routed host off the proxy.
+	Force bool
 }
 
 // ErrSpec reports a spec or image that cannot be deployed; nothing on the
@@ -68,21 +70,25 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 		App: app.Name, File: req.File, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env,
 		Actor: req.Actor, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
-	return e.launch(ctx, rev, app, images, nil)
+	return e.launch(ctx, rev, app, images, nil, req.Force)
 }
 
 // launch claims the app, places the services, records the revision and
-// starts it. adopt, if not nil, offers placements a rollback may reuse.
+// starts it. adopt, if not nil, offers placements a rollback may reuse;
+// unless force, a spec that takes a routed host off the proxy is refused.
 // The live revision is read once the app is claimed, so that no other
 // rollout can change it meanwhile, and the rollout's revision is filled
 // in under its lock: status and follow may read it from the moment the
 // claim is made.
-func (e *Engine) launch(ctx context.Context, rev *Revision, app *spec.App, images map[string]ServiceImage, adopt map[string]Placement) (Revision, error) {
+func (e *Engine) launch(ctx context.Context, rev *Revision, app *spec.App, images map[string]ServiceImage, adopt map[string]Placement, force bool) (Revision, error) {
 	ro := newRollout(e, rev, app, nil, nil)
 	if err := e.claim(ctx, ro); err != nil {
 		return Revision{}, err
 	}
 	prev, prevApp, err := e.liveOf(rev.App)
+	if err == nil && !force {
+		err = keepsRoutes(prev, prevApp, app)
+	}
 	if err == nil {
 		ro.mu.Lock()
 		ro.prev, ro.prevApp = prev, prevApp
@@ -106,6 +112,43 @@ func (e *Engine) launch(ctx context.Context, rev *Revision, app *spec.App, image
 		return Revision{}, ErrClosed
 	}
 	return ro.snapshot(), nil
+}
+
+// keepsRoutes refuses a spec that would take a host the live revision
+// routes off the proxy: no service routes it any more, since the one
+// that did goes, loses its route or moves to another host. Requests to the host would get 404 at once, which is
+// rarely what was meant (an x-berth key written wrong drops the route).
+func keepsRoutes(live *Revision, liveApp, next *spec.App) error {
+	if live == nil {
+		return nil
+	}
+	routed := map[string]bool{}
+	for _, svc := range next.Services {
+		if svc.Route != nil {
+			routed[svc.Route.Host] = true
+		}
+	}
+	var lost []string
+	for _, old := range liveApp.Services {
+		if old.Route == nil || routed[old.Route.Host] {
+			continue
+		}
+		svc, ok := serviceNamed(next, old.Name)
+		switch {
+		case !ok:
+			lost = append(lost, fmt.Sprintf("%s (service %s is no longer in the spec)", old.Route.Host, old.Name))
+		case svc.Route == nil:
+			lost = append(lost, fmt.Sprintf("%s (service %s has no x-berth.route any more)", old.Route.Host, old.Name))
+		case svc.Route.Host != old.Route.Host:
+			lost = append(lost, fmt.Sprintf("%s (service %s moves to %s)", old.Route.Host, old.Name, svc.Route.Host))
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: this would take %s off the proxy, which revision %d routes: requests for it would get 404 "+
+		"\"no route for host\"; check the services' x-berth.route, or deploy with --force to remove it",
+		ErrSpec, strings.Join(lost, " and "), live.Number)
 }
 
 // place decides where each service of the new revision runs: a service
@@ -218,7 +261,8 @@ func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string)
 		App: app, File: target.File, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env,
 		Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
-	return e.launch(ctx, rev, parsed, images, adopt)
+	// A rollback restores what ran before, routes included.
+	return e.launch(ctx, rev, parsed, images, adopt, true)
 }
 
 // previousGood finds the newest revision before live that went live.
