@@ -31,6 +31,8 @@ type Config struct {
 	// InsecureNoAuth allows serving without authentication on an address
 	// other hosts can reach.
 	InsecureNoAuth bool `yaml:"insecure_no_auth"`
+	// Proxy configures the edge proxy on ProxyListen.
+	Proxy Proxy `yaml:"proxy"`
 
 	Auth          Auth            `yaml:"auth"`
 	ImmutableTags []TagRule       `yaml:"immutable_tags"`
@@ -56,6 +58,7 @@ func Default() Config {
 		Log:             Log{Level: "info", Format: "text"},
 		Auth:            Auth{Service: "berth", TokenTTL: 5 * time.Minute, FailedLoginsPerMinute: 10},
 		GC:              GC{Interval: 24 * time.Hour, Grace: time.Hour},
+		Proxy:           defaultProxy(),
 	}
 }
 
@@ -126,6 +129,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.Log.Format))
 	}
 	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.Proxy.validate()...)
 	errs = append(errs, c.validatePolicy()...)
 	return errors.Join(errs...)
 }

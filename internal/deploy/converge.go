@@ -100,7 +100,7 @@ func (e *Engine) routeService(svc spec.Service, p Placement, insts []driver.Inst
 	e.setRoute(proxy.Route{
 		Host:   svc.Route.Host,
 		Health: healthCheck(svc),
-		Sets:   []proxy.Set{{Name: p.Set, Weight: 100, Backends: backends(insts)}},
+		Sets:   []proxy.Set{{Name: p.Set, Revision: p.Revision, Weight: 100, Backends: backends(insts)}},
 	})
 }
 

@@ -20,7 +20,7 @@ type Router interface {
 	Remove(host string)
 	Drain(ctx context.Context, backendID string) error
 	Healthy(backendID string) (healthy, known bool)
-	Stats(host, set string, window time.Duration) proxy.Stats
+	Stats(host, set string, revision int, window time.Duration) proxy.Stats
 }
 
 // Resolver pins an image reference to a digest.

@@ -39,10 +39,10 @@ func (s *svcRollout) route(oldW, newW int) {
 		Health: healthCheck(s.svc),
 	}
 	if len(s.old) > 0 {
-		r.Sets = append(r.Sets, proxy.Set{Name: s.from.Set, Weight: oldW, Backends: backends(s.old)})
+		r.Sets = append(r.Sets, proxy.Set{Name: s.from.Set, Revision: s.from.Revision, Weight: oldW, Backends: backends(s.old)})
 	}
 	if len(s.new) > 0 {
-		r.Sets = append(r.Sets, proxy.Set{Name: s.to.Set, Weight: newW, Backends: backends(s.new)})
+		r.Sets = append(r.Sets, proxy.Set{Name: s.to.Set, Revision: s.to.Revision, Weight: newW, Backends: backends(s.new)})
 		r.Previews = map[string]string{previewHost(s.svc.Route.Host): s.to.Set}
 	}
 	s.ro.e.setRoute(r)
@@ -142,7 +142,7 @@ func (s *svcRollout) check(ctx context.Context) error {
 		}
 	}
 	a := s.svc.Analysis
-	st := s.ro.e.router.Stats(s.svc.Route.Host, s.to.Set, a.Window)
+	st := s.ro.e.router.Stats(s.svc.Route.Host, s.to.Set, s.to.Revision, a.Window)
 	if st.Requests >= int64(a.MinRequests) && st.Requests > 0 {
 		if rate := float64(st.Errors) / float64(st.Requests); rate > a.MaxErrorRate {
 			return fmt.Errorf("the new version answered %.1f%% of %d requests with 5xx (limit %.1f%%)",

@@ -10,8 +10,12 @@ import (
 // call is one proxied request. Its fields are used by the goroutine
 // serving the request only; cancel may be called from anywhere.
 type call struct {
-	p      *Proxy
-	set    *set
+	p   *Proxy
+	set *set
+	// stats counts the call, unless nil (a preview).
+	stats *series
+	// body is the request's body, nil without one.
+	body   *clientBody
 	target *target
 	cancel context.CancelFunc
 	start  time.Time
@@ -24,10 +28,10 @@ type call struct {
 
 type callKey struct{}
 
-// newCall starts a call of r to s, and returns it with the context to
-// send r with.
-func newCall(p *Proxy, r *http.Request, s *set) (*call, context.Context) {
-	c := &call{p: p, set: s, start: time.Now()}
+// newCall starts a call of r, whose body is body, to s, counted in stats
+// unless nil, and returns it with the context to send r with.
+func newCall(p *Proxy, r *http.Request, s *set, stats *series, body *clientBody) (*call, context.Context) {
+	c := &call{p: p, set: s, stats: stats, body: body, start: time.Now()}
 	ctx, cancel := context.WithCancel(r.Context())
 	c.cancel = cancel
 	return c, context.WithValue(ctx, callKey{}, c)
@@ -69,11 +73,15 @@ func (c *call) serve(ctx context.Context, w http.ResponseWriter, r *http.Request
 	// Deferred, since ReverseProxy aborts with a panic when copying the
 	// response body fails.
 	defer func() {
+		if c.out.hijacked != nil {
+			c.p.upgrades.remove(c.out.hijacked)
+		}
 		c.target.b.release(c)
 		c.cancel()
 	}()
 	c.out.ResponseWriter = w
 	c.out.flusher, _ = w.(http.Flusher)
+	c.out.upgrades = &c.p.upgrades
 	if direct(r) {
 		c.serveDirect(ctx, &c.out, r)
 		return
@@ -82,12 +90,12 @@ func (c *call) serve(ctx context.Context, w http.ResponseWriter, r *http.Request
 }
 
 // record counts the call in its set's stats once, when the response
-// header arrives or the proxy answers instead.
+// header arrives or the proxy answers instead. A preview is not counted.
 func (c *call) record(status int) {
-	if c.recorded {
+	if c.recorded || c.stats == nil {
 		return
 	}
 	c.recorded = true
 	now := time.Now()
-	c.set.stats.record(now, status, now.Sub(c.start))
+	c.stats.record(now, status, now.Sub(c.start))
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -214,8 +213,8 @@ func readResponse(br *bufio.Reader, w http.ResponseWriter, r *http.Request) (*ht
 }
 
 // writeRequest writes r as the backend gets it: the client's request
-// line and headers but for the hop-by-hop ones, and the forwarded
-// headers (see forwarded).
+// line and headers but for the hop-by-hop ones and those dropUnsafe
+// drops, and the forwarded headers (see forwarded).
 func (p *Proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 	bw.WriteString(r.Method)
 	bw.WriteByte(' ')
@@ -225,7 +224,7 @@ func (p *Proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 	bw.WriteString("\r\n")
 	listed := r.Header["Connection"]
 	for k, vv := range r.Header {
-		if hopHeader(k, listed) || forwardedHeader(k) {
+		if hopHeader(k, listed) || dropUnsafe(k) {
 			continue
 		}
 		for _, v := range vv {
@@ -241,6 +240,9 @@ func (p *Proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 	}
 	writeHeaderLine(bw, "X-Forwarded-Host", fw.host)
 	writeHeaderLine(bw, "X-Forwarded-Proto", fw.proto)
+	if fw.realIP != "" {
+		writeHeaderLine(bw, "X-Real-Ip", fw.realIP)
+	}
 	bw.WriteString("\r\n")
 	return bw.Flush()
 }
@@ -291,46 +293,4 @@ func removeHopHeaders(h http.Header) {
 			delete(h, k)
 		}
 	}
-}
-
-// forwardedHeader says whether the canonical header k is one the proxy
-// sets itself.
-func forwardedHeader(k string) bool {
-	switch k {
-	case "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto":
-		return true
-	}
-	return false
-}
-
-// forwardedValues are the X-Forwarded-* values a backend gets.
-type forwardedValues struct {
-	for_, host, proto string
-}
-
-// forwarded computes the X-Forwarded-For, -Host and -Proto values for
-// in: the client's address, the Host it asked for and its scheme. With
-// trust, a chain the client sent is extended and its host and scheme
-// kept.
-func forwarded(in *http.Request, trust bool) forwardedValues {
-	fw := forwardedValues{host: in.Host, proto: "http"}
-	if in.TLS != nil {
-		fw.proto = "https"
-	}
-	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		fw.for_ = ip
-	}
-	if !trust {
-		return fw
-	}
-	if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 && fw.for_ != "" {
-		fw.for_ = strings.Join(prior, ", ") + ", " + fw.for_
-	}
-	if v := in.Header.Get("X-Forwarded-Host"); v != "" {
-		fw.host = v
-	}
-	if v := in.Header.Get("X-Forwarded-Proto"); v != "" {
-		fw.proto = v
-	}
-	return fw
 }

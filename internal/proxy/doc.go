@@ -19,15 +19,23 @@
 // proportion to the weights (90/10 sends about nine requests in ten to the
 // first). When the chosen set has no healthy backend, another set with
 // weight serves the request. With Route.Sticky, the first response carries
-// a cookie named "berth_" and a hash of the host, whose value is the set
-// that served it (Path=/, HttpOnly, SameSite=Lax, Secure over TLS); later
-// requests with the cookie stay on that set while its weight is above
-// zero.
+// a cookie named "berth_" and a hash of the host, whose value names the
+// set and revision that served it, signed by the proxy (Path=/, HttpOnly,
+// SameSite=Lax, Secure over TLS); later requests with the cookie stay on
+// that set while it runs that revision with a weight above zero. The
+// signature binds the cookie to its host, set and revision with an HMAC
+// key the proxy draws when it starts: a cookie the proxy did not issue,
+// altered, of another route, or of a set's previous revision is ignored,
+// and the request gets a weighted pick and a new cookie, so a client
+// cannot choose a set by naming it. A restart draws a new key, which
+// sends each sticky client through one new weighted pick, as a new
+// revision does; nothing to keep or rotate is worth more than that.
 //
 // A preview reaches one set by name whatever its weight: through an extra
 // host listed in Route.Previews, or through the route's own host with the
 // header X-Berth-Preview naming the set. A preview naming no set of the
-// route gets 404.
+// route gets 404. Previews are served but not counted in the stats: the
+// client chose the set, not the weights.
 //
 // Within a set, a request goes to the healthy backend with the fewest
 // requests in flight; ties go round-robin.
@@ -57,8 +65,14 @@
 // # Forwarding
 //
 // Requests keep their Host header and get X-Forwarded-For, -Host and
-// -Proto; the ones a client sent are dropped unless
-// Options.TrustForwardedHeaders is set, when the chain is extended.
+// -Proto, and X-Real-Ip with the client's address; the ones a client sent
+// are dropped unless Options.TrustForwardedHeaders is set, when the chain
+// is extended, the host and scheme kept, and X-Real-Ip is the one the
+// proxy in front sent, or else the last address of its chain. Headers
+// whose name holds an underscore are dropped, as nginx drops them by
+// default (underscores_in_headers off): a backend that reads '_' as '-'
+// would otherwise take a client's X_Forwarded_For for the proxy's. Both
+// paths below send the same headers.
 // Responses are flushed as they arrive, so streams and server-sent events
 // pass at once, and Upgrade requests such as WebSocket pass through.
 //
@@ -69,6 +83,20 @@
 // Transport took (scripts/bench-deploy.sh).
 // Everything else goes through httputil.ReverseProxy.
 //
+// A request whose body the client does not finish sending (malformed
+// chunked encoding, fewer bytes than its Content-Length, a client gone
+// mid-body) gets 400, and is not counted in the stats: it is the client's
+// failure, not the backend's. A body that makes no progress for
+// Options.BodyIdleTimeout is cut, with 408 and the connection closed; one
+// that keeps coming is never cut, however slow. The same bound applies to
+// what is left of a body the server reads after the answer.
+//
+// Upgraded connections, such as WebSockets, count in flight on their
+// backend until they close, so a drain waits for them and its timeout
+// cuts them. http.Server.Shutdown lets go of them once upgraded; the
+// proxy's own Shutdown, called after it with the same deadline, waits for
+// them until the deadline and then closes them.
+//
 // A GET, HEAD or OPTIONS request without a body that fails to connect, or
 // whose connection is reset or closed before any response, is retried once
 // on another backend of the same set. Nothing is retried after a response
@@ -76,9 +104,12 @@
 //
 // # Stats
 //
-// Each (host, set) keeps per-second counters for the last ten minutes:
-// requests, 5xx responses (the proxy's own 502 and 503 included; a client
-// that went away before the answer counts as 499) and a latency histogram.
+// Each (host, set, revision) keeps per-second counters for the last ten
+// minutes, so that a new revision under a reused set name starts from
+// zero: requests, 5xx responses (the proxy's own 502 and 503 included; a
+// client that went away before the answer counts as 499, which is no
+// error) and a latency histogram. Previews and requests the client did
+// not finish sending are not counted.
 // Latency is the time until the backend's response header, so long
 // streams and WebSockets do not distort it. The histogram has four
 // buckets per power of two from 8µs to about 69s, and a percentile is

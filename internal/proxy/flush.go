@@ -1,6 +1,9 @@
 package proxy
 
-import "net/http"
+import (
+	"net"
+	"net/http"
+)
 
 // flushWriter sends every write of a response to the client at once, so
 // that streams pass as the backend sends them. Unlike ReverseProxy's
@@ -9,6 +12,11 @@ import "net/http"
 type flushWriter struct {
 	http.ResponseWriter
 	flusher http.Flusher
+	// upgrades tracks the connection Hijack takes over, as hijacked,
+	// until the request ends; refused is set when it refused to.
+	upgrades *upgrades
+	hijacked net.Conn
+	refused  bool
 }
 
 func (f *flushWriter) Write(p []byte) (int, error) {

@@ -8,22 +8,31 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"sync"
 	"syscall"
 )
 
 // rewrite points the outgoing request at the call's backend, keeping the
-// client's Host header.
+// client's Host header, with the forwarded headers writeRequest writes.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	c := callFrom(pr.In.Context())
 	pr.Out.URL.Scheme = "http"
 	pr.Out.URL.Host = c.target.addr
+	for k := range pr.Out.Header {
+		if dropUnsafe(k) {
+			delete(pr.Out.Header, k)
+		}
+	}
 	fw := forwarded(pr.In, p.opts.TrustForwardedHeaders)
 	if fw.for_ != "" {
 		pr.Out.Header.Set("X-Forwarded-For", fw.for_)
 	}
 	pr.Out.Header.Set("X-Forwarded-Host", fw.host)
 	pr.Out.Header.Set("X-Forwarded-Proto", fw.proto)
+	if fw.realIP != "" {
+		pr.Out.Header.Set("X-Real-Ip", fw.realIP)
+	}
 }
 
 // respond records a backend's response as its header arrives. A status
@@ -49,7 +58,29 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // fail answers the call's request, which the backend could not, with ctx
 // the call's context.
+//
+// A request whose body could not be read from the client failed by the
+// client's fault, whatever the backend's side saw: it gets 400, or 408
+// when the body stalled past Options.BodyIdleTimeout, and is not counted
+// in the set's stats, so that broken requests cannot pass for a broken
+// set. A client that went away before the answer is counted as 499,
+// which is no error.
 func (c *call) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	if c.out.refused {
+		// The proxy shut down: no fault of the set's.
+		c.recorded = true
+		http.Error(w, "berth: shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if c.body != nil {
+		if berr := c.body.failed(); berr != nil {
+			c.recorded = true
+			c.p.log.Debug("reading request body", "host", r.Host, "set", c.set.name, "err", berr)
+			code := clientStatus(berr)
+			http.Error(w, "berth: "+strings.ToLower(http.StatusText(code)), code)
+			return
+		}
+	}
 	if ctx.Err() != nil && !c.cut.Load() {
 		c.record(statusClientGone)
 	} else {

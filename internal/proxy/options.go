@@ -21,6 +21,10 @@ type Options struct {
 	// MaxIdleConnsPerHost is how many keep-alive connections to each
 	// backend stay open between requests. Default 256.
 	MaxIdleConnsPerHost int
+	// BodyIdleTimeout cuts a request whose body makes no progress for
+	// this long: each read of it from the client must return within it.
+	// A body that keeps coming is never cut, however slow. Default 30s.
+	BodyIdleTimeout time.Duration
 	// TrustForwardedHeaders keeps the X-Forwarded-For, -Host and -Proto
 	// headers clients send, extending the chain, for a proxy that sits
 	// behind another trusted one. By default they are replaced.
@@ -36,6 +40,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ResponseHeaderTimeout < 0 {
 		o.ResponseHeaderTimeout = 0
+	}
+	if o.BodyIdleTimeout <= 0 {
+		o.BodyIdleTimeout = 30 * time.Second
 	}
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = 256

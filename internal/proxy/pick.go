@@ -10,7 +10,7 @@ import (
 type choice struct {
 	set    *set
 	target *target
-	// stick asks for the sticky cookie naming set on the response.
+	// stick asks for set's sticky cookie on the response.
 	stick bool
 }
 
@@ -23,7 +23,7 @@ func (rt *route) choose(r *http.Request, preview *set) choice {
 	}
 	if rt.sticky {
 		if c, err := r.Cookie(rt.cookie); err == nil {
-			if s := rt.sets[c.Value]; s != nil && s.weight > 0 {
+			if s := rt.stickySet(c.Value); s != nil {
 				if t := s.pick(nil); t != nil {
 					return choice{set: s, target: t}
 				}

@@ -25,6 +25,8 @@ type Proxy struct {
 	conns     *conns // the direct path's connections
 	buffers   *bufferPool
 	probes    *http.Client
+	stickyKey []byte
+	upgrades  upgrades
 
 	// mu serializes changes to the table and guards the fields below.
 	mu       sync.Mutex
@@ -47,6 +49,9 @@ func New(opts Options, log *slog.Logger) *Proxy {
 		routes:   make(map[string]Route),
 		backends: make(map[string]*backend),
 		series:   make(map[seriesKey]*series),
+		// Cookies signed with it last as long as the process: see
+		// sticky.go.
+		stickyKey: newStickyKey(),
 	}
 	p.conns = newConns(opts.DialTimeout, opts.MaxIdleConnsPerHost)
 	p.buffers = newBufferPool()
@@ -79,6 +84,16 @@ func New(opts Options, log *slog.Logger) *Proxy {
 
 // ServeHTTP routes r to a backend of its host's route.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if body := wrapBody(w, r, p.opts.BodyIdleTimeout); body != nil {
+		defer body.finish()
+		p.serve(w, r, body)
+		return
+	}
+	p.serve(w, r, nil)
+}
+
+// serve routes r, whose body, if any, is body.
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, body *clientBody) {
 	host := canonicalHost(r.Host)
 	// Backends start draining only after a newer table is published: a
 	// request that finds its backends draining reads the table again.
@@ -97,21 +112,27 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		ch := e.route.choose(r, preview)
+		// A preview's client chose its set: its requests say nothing of
+		// how the set does with the traffic the weights send it.
+		var stats *series
+		if preview == nil && ch.set != nil {
+			stats = ch.set.stats
+		}
 		if ch.target == nil {
 			if p.table.Load() != t {
 				continue
 			}
-			p.unavailable(w, host, ch.set)
+			p.unavailable(w, host, stats)
 			return
 		}
-		c, ctx := newCall(p, r, ch.set)
+		c, ctx := newCall(p, r, ch.set, stats, body)
 		if !c.bind(ch.target) {
 			c.cancel()
 			continue
 		}
 		if ch.stick {
 			http.SetCookie(w, &http.Cookie{
-				Name: e.route.cookie, Value: ch.set.name, Path: "/",
+				Name: e.route.cookie, Value: ch.set.cookie, Path: "/",
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 			})
 		}
@@ -121,10 +142,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.unavailable(w, host, nil)
 }
 
-// unavailable answers a request that found no healthy backend.
-func (p *Proxy) unavailable(w http.ResponseWriter, host string, s *set) {
-	if s != nil {
-		s.stats.record(time.Now(), http.StatusServiceUnavailable, 0)
+// unavailable answers a request that found no healthy backend, counted
+// in stats unless nil.
+func (p *Proxy) unavailable(w http.ResponseWriter, host string, stats *series) {
+	if stats != nil {
+		stats.record(time.Now(), http.StatusServiceUnavailable, 0)
 	}
 	w.Header().Set("Retry-After", "1")
 	http.Error(w, fmt.Sprintf("berth: no healthy backend for host %q", host), http.StatusServiceUnavailable)

@@ -20,6 +20,10 @@ type Backend struct {
 // "blue" and "green", or "stable" and "canary".
 type Set struct {
 	Name string
+	// Revision is the deployer's number for the revision the backends
+	// run. Stats and sticky cookies belong to a set name and revision
+	// together: a new revision under a reused name starts afresh.
+	Revision int
 	// Weight, 0 to 100, is the set's share of the route's traffic relative
 	// to the other sets. A set with weight 0 gets previews only.
 	Weight   int

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Stats sums a (host, set)'s traffic over a window.
+// Stats sums the traffic of a (host, set, revision) over a window.
 type Stats struct {
 	// Requests counts the requests answered, whatever their status.
 	Requests int64
@@ -27,12 +27,13 @@ func (s Stats) ErrorRate() float64 {
 	return float64(s.Errors) / float64(s.Requests)
 }
 
-// Stats sums the traffic of a set of host's route over the last window,
-// rounded up to whole seconds, up to ten minutes. It returns zero Stats
-// for a set it has not seen.
-func (p *Proxy) Stats(host, set string, window time.Duration) Stats {
+// Stats sums the traffic of a set of host's route, as it ran revision,
+// over the last window, rounded up to whole seconds, up to ten minutes.
+// It returns zero Stats for a set and revision it has not seen. Previews
+// are not counted.
+func (p *Proxy) Stats(host, set string, revision int, window time.Duration) Stats {
 	p.mu.Lock()
-	s := p.series[seriesKey{canonicalHost(host), set}]
+	s := p.series[seriesKey{canonicalHost(host), set, revision}]
 	p.mu.Unlock()
 	if s == nil {
 		return Stats{}
@@ -62,20 +63,23 @@ type second struct {
 }
 
 // seriesKey names a series.
-type seriesKey struct{ host, set string }
+type seriesKey struct {
+	host, set string
+	revision  int
+}
 
-// series is a (host, set)'s history: a ring of seconds, each allocated on
-// its first request.
+// series is a (host, set, revision)'s history: a ring of seconds, each
+// allocated on its first request.
 type series struct {
 	mu   sync.Mutex
 	ring [historySeconds]*second
 	last int64
 }
 
-// seriesFor returns the series of host's set, making it if needed.
-// Callers hold p.mu.
-func (p *Proxy) seriesFor(host, set string) *series {
-	k := seriesKey{host, set}
+// seriesFor returns the series of host's set at revision, making it if
+// needed. Callers hold p.mu.
+func (p *Proxy) seriesFor(host, set string, revision int) *series {
+	k := seriesKey{host, set, revision}
 	s := p.series[k]
 	if s == nil {
 		s = &series{}
@@ -89,7 +93,7 @@ func (p *Proxy) seriesFor(host, set string) *series {
 func (p *Proxy) pruneSeries() {
 	horizon := time.Now().Unix() - historySeconds
 	for k, s := range p.series {
-		if r, ok := p.routes[k.host]; ok && hasSet(r, k.set) {
+		if r, ok := p.routes[k.host]; ok && hasSet(r, k.set, k.revision) {
 			continue
 		}
 		s.mu.Lock()
@@ -101,9 +105,9 @@ func (p *Proxy) pruneSeries() {
 	}
 }
 
-func hasSet(r Route, name string) bool {
+func hasSet(r Route, name string, revision int) bool {
 	for _, s := range r.Sets {
-		if s.Name == name {
+		if s.Name == name && s.Revision == revision {
 			return true
 		}
 	}

@@ -10,21 +10,16 @@ import (
 func TestStatsCountRequestsErrorsAndLatency(t *testing.T) {
 	p, front := newProxy(t, Options{})
 	shop := startBackend(t, "shop")
-	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{
-		{Name: "blue", Weight: 100, Backends: []Backend{backendOf("shop", shop)}},
-		{Name: "green", Weight: 0, Backends: []Backend{{ID: "dead", Addr: deadAddr(t)}}},
-		{Name: "red", Weight: 0},
-	}})
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Revision: 3, Weight: 100, Backends: []Backend{backendOf("shop", shop)}}}})
+	mustSet(t, p, Route{Host: "dead.local", Sets: []Set{{Name: "green", Revision: 1, Weight: 100, Backends: []Backend{{ID: "dead", Addr: deadAddr(t)}}}}})
+	mustSet(t, p, Route{Host: "empty.local", Sets: []Set{{Name: "red", Revision: 1, Weight: 100}}})
 	for _, path := range []string{"/", "/", "/", "/", "/", "/", "/status/404", "/?sleep=40ms", "/status/500", "/status/503"} {
 		get(t, front, "shop.local", path)
 	}
-	for _, set := range []string{"green", "red"} {
-		req := request(t, front, http.MethodGet, "shop.local", "/")
-		req.Header.Set(PreviewHeader, set)
-		send(t, front.Client(), req)
-	}
+	get(t, front, "dead.local", "/")
+	get(t, front, "empty.local", "/")
 
-	blue := p.Stats("SHOP.local", "blue", time.Minute)
+	blue := p.Stats("SHOP.local", "blue", 3, time.Minute)
 	if blue.Requests != 10 || blue.Errors != 2 {
 		t.Fatalf("blue counted %d requests and %d errors, want 10 and 2", blue.Requests, blue.Errors)
 	}
@@ -37,13 +32,41 @@ func TestStatsCountRequestsErrorsAndLatency(t *testing.T) {
 	if got := blue.ErrorRate(); got != 0.2 {
 		t.Fatalf("blue error rate %v, want 0.2", got)
 	}
-	for _, set := range []string{"green", "red"} {
-		if st := p.Stats("shop.local", set, time.Minute); st.Requests != 1 || st.Errors != 1 {
+	for host, set := range map[string]string{"dead.local": "green", "empty.local": "red"} {
+		if st := p.Stats(host, set, 1, time.Minute); st.Requests != 1 || st.Errors != 1 {
 			t.Fatalf("%s counted %d requests and %d errors, want the proxy's own error", set, st.Requests, st.Errors)
 		}
 	}
-	if st := p.Stats("shop.local", "purple", time.Minute); st != (Stats{}) {
-		t.Fatalf("an unknown set has stats %+v", st)
+	for _, tt := range []struct {
+		set      string
+		revision int
+	}{{"purple", 3}, {"blue", 2}} {
+		if st := p.Stats("shop.local", tt.set, tt.revision, time.Minute); st != (Stats{}) {
+			t.Fatalf("set %s at revision %d, unknown, has stats %+v", tt.set, tt.revision, st)
+		}
+	}
+}
+
+func TestANewRevisionStartsWithoutStats(t *testing.T) {
+	p, front := newProxy(t, Options{})
+	shop := startBackend(t, "shop")
+	route := func(revision int) Route {
+		return Route{Host: "shop.local", Sets: []Set{{Name: "green", Revision: revision, Weight: 100, Backends: []Backend{backendOf("shop", shop)}}}}
+	}
+	mustSet(t, p, route(1))
+	for range 6 {
+		get(t, front, "shop.local", "/status/500")
+	}
+	mustSet(t, p, route(2))
+	if st := p.Stats("shop.local", "green", 2, time.Minute); st != (Stats{}) {
+		t.Fatalf("revision 2 starts with the stats %+v of the set's previous revision", st)
+	}
+	get(t, front, "shop.local", "/")
+	if st := p.Stats("shop.local", "green", 2, time.Minute); st.Requests != 1 || st.Errors != 0 {
+		t.Fatalf("revision 2 counted %d requests and %d errors, want 1 and 0", st.Requests, st.Errors)
+	}
+	if st := p.Stats("shop.local", "green", 1, time.Minute); st.Requests != 6 || st.Errors != 6 {
+		t.Fatalf("revision 1 kept %d requests and %d errors, want 6 and 6", st.Requests, st.Errors)
 	}
 }
 

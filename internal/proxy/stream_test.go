@@ -145,7 +145,7 @@ func TestWebSocketsPassThrough(t *testing.T) {
 	for _, msg := range []string{"hello", "again"} {
 		echo(t, conn, br, msg)
 	}
-	if n := p.Stats("chat.local", "blue", time.Minute).Requests; n != 1 {
+	if n := p.Stats("chat.local", "blue", 0, time.Minute).Requests; n != 1 {
 		t.Fatalf("stats counted %d requests while the socket is open, want 1", n)
 	}
 }

@@ -1,10 +1,6 @@
 package proxy
 
-import (
-	"fmt"
-	"hash/fnv"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // table is one immutable version of the routing table. Only the backends'
 // state and the round-robin counters change once it is published.
@@ -37,6 +33,8 @@ type set struct {
 	targets []target
 	next    atomic.Uint32
 	stats   *series
+	// cookie is the sticky cookie's value for the set, on a sticky route.
+	cookie string
 }
 
 // target is a backend as one set reaches it.
@@ -52,7 +50,10 @@ func (p *Proxy) build(routes map[string]Route) *table {
 	for host, r := range routes {
 		rt := &route{host: host, sticky: r.Sticky, cookie: cookieName(host), sets: make(map[string]*set, len(r.Sets))}
 		for _, s := range r.Sets {
-			st := &set{name: s.Name, weight: s.Weight, stats: p.seriesFor(host, s.Name)}
+			st := &set{name: s.Name, weight: s.Weight, stats: p.seriesFor(host, s.Name, s.Revision)}
+			if r.Sticky {
+				st.cookie = stickyValue(p.stickyKey, host, s.Name, s.Revision)
+			}
 			for _, b := range s.Backends {
 				st.targets = append(st.targets, target{b: p.backends[b.ID], addr: b.Addr})
 			}
@@ -68,11 +69,4 @@ func (p *Proxy) build(routes map[string]Route) *table {
 		}
 	}
 	return t
-}
-
-// cookieName is the sticky cookie's name for host.
-func cookieName(host string) string {
-	h := fnv.New32a()
-	h.Write([]byte(host))
-	return fmt.Sprintf("berth_%08x", h.Sum32())
 }
