@@ -67,7 +67,7 @@ func TestRegistryAudit(t *testing.T) {
 	if err := db.LinkBlob("team/app", d, 1, "", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UnlinkBlob("team/app", d, meta.Origin{Actor: "alice", Time: time.Now()}); err != nil {
+	if err := db.UnlinkBlob("team/app", d, nil, meta.Origin{Actor: "alice", Time: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, code := runCLI(t, "registry", "audit", "--server", url, "--repo", "team/app", "--since", "1h")

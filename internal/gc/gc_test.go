@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -312,5 +313,37 @@ func TestOneCollectionAtATime(t *testing.T) {
 	defer e.col.running.Unlock()
 	if _, err := e.col.Run(context.Background(), false); err != ErrRunning {
 		t.Fatalf("Run = %v, want ErrRunning", err)
+	}
+}
+
+func TestACollectionAfterRefusedDeletesLeavesImagesWhole(t *testing.T) {
+	e := newEnv(t, time.Minute, Config{})
+	img, _ := random.Image(2048, 2)
+	if err := remote.Write(e.ref(t, "app:build-1"), img); err != nil {
+		t.Fatal(err)
+	}
+	idx, _ := random.Index(1024, 1, 2)
+	if err := remote.WriteIndex(e.ref(t, "app:multi"), idx); err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	layer, _ := layers[0].Digest()
+	im, _ := idx.IndexManifest()
+	for _, path := range []string{"/v2/app/blobs/" + layer.String(), "/v2/app/manifests/" + im.Manifests[0].Digest.String()} {
+		req := httptest.NewRequest(http.MethodDelete, path, nil)
+		w := httptest.NewRecorder()
+		e.reg.ServeHTTP(w, req)
+		if w.Code != http.StatusMethodNotAllowed {
+			t.Fatalf("DELETE %s: %d %s", path, w.Code, w.Body)
+		}
+	}
+	e.col.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	if _, err := e.col.Run(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	pullAll(t, e.ref(t, "app:build-1"), d)
+	for _, c := range im.Manifests {
+		pullAll(t, e.ref(t, "app@"+c.Digest.String()), c.Digest)
 	}
 }

@@ -100,8 +100,10 @@ func (db *DB) MountBlob(name, from string, d digest.Digest, now time.Time) (int6
 }
 
 // UnlinkBlob removes blob d from repository name. The bytes stay on disk
-// until garbage collection finds nothing else uses them.
-func (db *DB) UnlinkBlob(name string, d digest.Digest, o Origin) error {
+// until garbage collection finds nothing else uses them. A blob that a
+// manifest in the repository references is refused with an InUseError,
+// or a ProtectedError when a tag that guard protects needs it.
+func (db *DB) UnlinkBlob(name string, d digest.Digest, guard TagGuard, o Origin) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, ok := openRepo(tx, name)
 		if !ok {
@@ -109,6 +111,9 @@ func (db *DB) UnlinkBlob(name string, d digest.Digest, o Origin) error {
 		}
 		if r.blobs.Get([]byte(d)) == nil {
 			return ErrBlobUnknown
+		}
+		if err := checkDelete(r, name, d, "blob", guard); err != nil {
+			return err
 		}
 		if err := deleteBlobLink(tx, r, name, d); err != nil {
 			return err

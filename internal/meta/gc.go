@@ -3,6 +3,7 @@ package meta
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -26,16 +27,27 @@ type BlobSize struct {
 type Garbage struct {
 	// Links are blob links no manifest in their repository references.
 	Links []RepoBlob
-	// Manifests are manifests no repository links.
+	// Manifests are manifests no repository links and no manifest
+	// references.
 	Manifests []digest.Digest
-	// Blobs are blobs no repository links once Links are gone.
+	// Blobs are blobs no repository links once Links are gone and no
+	// manifest references.
 	Blobs []BlobSize
 }
 
 // FindGarbage marks from every manifest linked in a repository (tagged,
 // untagged, referrers and index children alike; retention decides what
 // stops being linked) and returns what is neither marked nor newer than
-// cutoff. inUse, if not nil, keeps blobs a client has just looked at.
+// cutoff. What a linked manifest references is marked even where the
+// repository's own link to it is gone (as an earlier version let a
+// DELETE leave it), so that its bytes are there when the link is made
+// again. inUse, if not nil, keeps blobs a client has just looked at.
+//
+// The sweeps check again only that nothing links what they remove: a
+// manifest that references a blob or child is linked with it into its
+// repository (PutManifest checks), and neither can be deleted from there
+// while the manifest references it (UnlinkBlob and DeleteManifest
+// refuse), so whatever gains a reference after the finding is linked.
 func (db *DB) FindGarbage(cutoff time.Time, inUse func(digest.Digest) bool) (Garbage, error) {
 	var g Garbage
 	err := db.view(func(tx *bolt.Tx) error {
@@ -74,7 +86,7 @@ func (db *DB) FindGarbage(cutoff time.Time, inUse func(digest.Digest) bool) (Gar
 			return err
 		}
 		links := tx.Bucket(bucketBlobLinks)
-		return tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
+		err = tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
 			d := digest.Digest(k)
 			var rec blobRecord
 			if err := decode(k, v, &rec); err != nil {
@@ -85,11 +97,67 @@ func (db *DB) FindGarbage(cutoff time.Time, inUse func(digest.Digest) bool) (Gar
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return keepNeeded(tx, &g)
 	})
 	if err != nil {
 		return Garbage{}, fmt.Errorf("finding garbage: %w", err)
 	}
 	return g, nil
+}
+
+// keepNeeded drops from g's manifests and blobs those that a manifest
+// linked in some repository references, and what those manifests
+// reference in turn, with one pass over every repository's references.
+func keepNeeded(tx *bolt.Tx, g *Garbage) error {
+	if len(g.Manifests) == 0 && len(g.Blobs) == 0 {
+		return nil
+	}
+	needed := make(map[string]bool, len(g.Manifests)+len(g.Blobs)) // candidate -> needed
+	for _, d := range g.Manifests {
+		needed[string(d)] = false
+	}
+	for _, b := range g.Blobs {
+		needed[string(b.Digest)] = false
+	}
+	var queue []digest.Digest // needed manifests whose references are not yet marked
+	mark := func(d string) {
+		if was, ok := needed[d]; ok && !was {
+			needed[d] = true
+			queue = append(queue, digest.Digest(d))
+		}
+	}
+	err := tx.Bucket(bucketRepos).ForEach(func(name, _ []byte) error {
+		r, _ := openRepo(tx, string(name))
+		return r.refs.ForEach(func(k, _ []byte) error {
+			ref, _, _ := bytes.Cut(k, []byte{0})
+			if was, ok := needed[string(ref)]; ok && !was {
+				mark(string(ref))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	// A needed manifest that no repository links (an index's child whose
+	// link is gone) still needs what it references.
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		var rec manifestRecord
+		if _, err := get(tx.Bucket(bucketManifests), d.String(), &rec); err != nil {
+			return err
+		}
+		for _, ref := range rec.references() {
+			mark(string(ref))
+		}
+	}
+	g.Manifests = slices.DeleteFunc(g.Manifests, func(d digest.Digest) bool { return needed[string(d)] })
+	g.Blobs = slices.DeleteFunc(g.Blobs, func(b BlobSize) bool { return needed[string(b.Digest)] })
+	return nil
 }
 
 func countPrefix(b *bolt.Bucket, d digest.Digest) int {

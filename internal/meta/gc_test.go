@@ -44,7 +44,7 @@ func TestFindAndSweepGarbage(t *testing.T) {
 	if err := db.DeleteManifest("app", gone.Digest, nil, Origin{Time: old}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UnlinkBlob("other", d.Digest, Origin{Time: old}); err != nil {
+	if err := db.UnlinkBlob("other", d.Digest, nil, Origin{Time: old}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -203,7 +203,8 @@ func storeManifest(tx *bolt.Tx, p ManifestPut) (manifestRecord, error) {
 
 // DeleteManifest unlinks manifest d from repository name with every tag
 // that points at it and its entry in its subject's referrers. A tag that
-// guard protects keeps the whole manifest.
+// guard protects keeps the whole manifest, and an index in the repository
+// that lists it keeps it too (see protect.go).
 func (db *DB) DeleteManifest(name string, d digest.Digest, guard TagGuard, o Origin) error {
 	err := db.update(func(tx *bolt.Tx) error {
 		r, ok := openRepo(tx, name)
@@ -230,6 +231,9 @@ func deleteManifest(tx *bolt.Tx, r repo, name string, d digest.Digest, guard Tag
 		if err := guard.check(name, t, d, "delete"); err != nil {
 			return err
 		}
+	}
+	if err := checkDelete(r, name, d, "manifest", guard); err != nil {
+		return err
 	}
 	for _, t := range tags {
 		if err := r.tags.Delete([]byte(t)); err != nil {

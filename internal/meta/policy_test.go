@@ -84,7 +84,7 @@ func TestAuditLog(t *testing.T) {
 	if err := db.DeleteManifest("app", p.Digest, nil, at(3)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UnlinkBlob("app", b.Digest, at(4)); err != nil {
+	if err := db.UnlinkBlob("app", b.Digest, nil, at(4)); err != nil {
 		t.Fatal(err)
 	}
 	other := linkBlob(t, db, "other", "x")
@@ -156,13 +156,13 @@ func TestLinkIndexesFollowLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := Origin{Time: now}
-	if err := db.UnlinkBlob("src", b.Digest, o); err != nil {
+	if err := db.UnlinkBlob("src", b.Digest, nil, o); err != nil {
 		t.Fatal(err)
 	}
 	if linked, _ := indexed(b.Digest); !linked {
 		t.Fatal("the mount in dst is not indexed")
 	}
-	if err := db.UnlinkBlob("dst", b.Digest, o); err != nil {
+	if err := db.UnlinkBlob("dst", b.Digest, nil, o); err != nil {
 		t.Fatal(err)
 	}
 	if linked, _ := indexed(b.Digest); linked {

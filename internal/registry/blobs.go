@@ -83,13 +83,14 @@ func setBlobHeaders(h http.Header, d digest.Digest) {
 	h.Set("Cache-Control", "max-age=31536000")
 }
 
-// deleteBlob unlinks a blob from the repository.
+// deleteBlob unlinks a blob from the repository, unless a manifest there
+// still references it.
 func (g *Registry) deleteBlob(w http.ResponseWriter, r *http.Request, rt call) error {
 	d, err := reference.ParseDigest(rt.arg)
 	if err != nil {
 		return err
 	}
-	if err := g.meta.UnlinkBlob(rt.name, d, rt.origin(g.now())); err != nil {
+	if err := g.meta.UnlinkBlob(rt.name, d, g.guard, rt.origin(g.now())); err != nil {
 		return err
 	}
 	g.publish(events.Event{Action: events.ActionDelete, Repository: rt.name, Digest: d.String(), Actor: rt.actor})

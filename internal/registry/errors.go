@@ -75,6 +75,9 @@ var errorTable = []struct {
 	{meta.ErrManifestBlobUnknown, codeManifestBlobUnknown, http.StatusBadRequest},
 	{meta.ErrManifestInvalid, codeManifestInvalid, http.StatusBadRequest},
 	{meta.ErrImmutable, codeDenied, http.StatusConflict},
+	// 405 is what the conformance suite accepts for deleting a blob that
+	// a manifest still uses, as zot answers it.
+	{meta.ErrInUse, codeDenied, http.StatusMethodNotAllowed},
 	{manifest.ErrInvalid, codeManifestInvalid, http.StatusBadRequest},
 	{manifest.ErrUnsupported, codeUnsupported, http.StatusUnsupportedMediaType},
 	{errManifestTooLarge, codeManifestInvalid, http.StatusRequestEntityTooLarge},

@@ -23,6 +23,7 @@ import (
 type testRegistry struct {
 	t    testing.TB
 	dir  string
+	opts registry.Options
 	srv  *httptest.Server
 	db   *meta.DB
 	reg  *registry.Registry
@@ -31,7 +32,12 @@ type testRegistry struct {
 
 func startRegistry(t testing.TB) *testRegistry {
 	t.Helper()
-	r := &testRegistry{t: t, dir: t.TempDir()}
+	return startRegistryWith(t, registry.Options{})
+}
+
+func startRegistryWith(t testing.TB, opts registry.Options) *testRegistry {
+	t.Helper()
+	r := &testRegistry{t: t, dir: t.TempDir(), opts: opts}
 	r.open()
 	t.Cleanup(r.close)
 	return r
@@ -48,7 +54,7 @@ func (r *testRegistry) open() {
 		r.t.Fatal(err)
 	}
 	r.db = db
-	r.reg = registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil)), registry.Options{})
+	r.reg = registry.New(blobs, db, slog.New(slog.NewTextHandler(io.Discard, nil)), r.opts)
 	r.srv = httptest.NewServer(r.reg)
 	r.host = strings.TrimPrefix(r.srv.URL, "http://")
 }
@@ -106,6 +112,17 @@ func (resp response) code() string {
 		return ""
 	}
 	return e.Errors[0].Code
+}
+
+// message is the first OCI error message in the body, or "".
+func (resp response) message() string {
+	var e struct {
+		Errors []struct{ Message string } `json:"errors"`
+	}
+	if json.Unmarshal(resp.body, &e) != nil || len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Message
 }
 
 // do sends a raw request to the registry; path is relative to its root.
