@@ -9,5 +9,7 @@
 // checked again in the transaction that makes it, and a blob's file goes
 // only while the blob store holds its digest against commits, so a push
 // that races the collector either wins or is refused cleanly; it never
-// ends with a manifest whose blob is gone.
+// ends with a manifest whose blob is gone. What a manifest still in a
+// repository references is kept even where the repository's own link to
+// it is gone.
 package gc

@@ -4,5 +4,7 @@
 //
 // It is the edge between HTTP and berth's stores: it validates every name,
 // reference and digest before anything is looked up, and translates domain
-// errors into OCI error codes in one table (errors.go).
+// errors into OCI error codes in one table (errors.go). A server-side
+// failure is logged under a request id, and the client gets only that id
+// and the kind of failure, never the detail, which names server paths.
 package registry
