@@ -17,6 +17,9 @@ type App struct {
 	// way a value is written do not count.
 	Hash     string
 	Services []Service // sorted by name
+	// Resources are the app's networks, the default one always among
+	// them, and its named volumes, sorted by name.
+	Resources driver.AppResources `json:",omitzero"`
 }
 
 // Service is one Compose service and how berth rolls it out.
@@ -60,7 +63,61 @@ type Service struct {
 	// ReadyAfter is how long a container with neither a route nor a
 	// healthcheck must stay running to count as ready.
 	ReadyAfter time.Duration
+
+	// Runtime is everything else the service says about its
+	// containers, as docker compose would apply it.
+	Runtime driver.Runtime `json:",omitzero"`
+	// DependsOn lists the services this one waits for, sorted by name.
+	DependsOn []Dependency `json:",omitempty"`
+	// SharedVolumes (x-berth.shared_volumes) says the service's
+	// containers may write to its named volumes side by side: two
+	// replicas, or two revisions during a rollout.
+	SharedVolumes bool `json:",omitempty"`
+	// Cluster holds what only a driver that places containers on
+	// several nodes applies; the others refuse it (driver.Refuser).
+	Cluster Cluster `json:",omitzero"`
+	// Keys are the Compose key paths below the service that the spec
+	// sets ("user", "deploy.resources.limits.memory"), sorted: what
+	// the engine asks a driver.Refuser about before a rollout.
+	Keys []string `json:"-"`
 }
+
+// Cluster is what a Compose service says about placing its replicas on
+// the nodes of a cluster.
+type Cluster struct {
+	// Constraints and Preferences are deploy.placement's ("node.role ==
+	// worker"; a preference is the label to spread over).
+	Constraints        []string `json:",omitempty"`
+	Preferences        []string `json:",omitempty"`
+	MaxReplicasPerNode uint64   `json:",omitempty"`
+	EndpointMode       string   `json:",omitempty"` // vip or dnsrr
+	// Labels are deploy.labels: on the cluster's service object, not on
+	// the containers.
+	Labels map[string]string `json:",omitempty"`
+	// GenericResources are deploy.resources.reservations.
+	// generic_resources: kind to count.
+	GenericResources map[string]int64 `json:",omitempty"`
+}
+
+// Dependency is one entry of depends_on.
+type Dependency struct {
+	Service   string
+	Condition Condition
+	// Required false lets the service start when the dependency is not
+	// part of the app (left out by profiles).
+	Required bool
+	// Restart restarts this service when the dependency is updated.
+	Restart bool
+}
+
+// Condition is what a service waits for in a dependency.
+type Condition string
+
+const (
+	ConditionStarted   Condition = "service_started"
+	ConditionHealthy   Condition = "service_healthy"
+	ConditionCompleted Condition = "service_completed_successfully"
+)
 
 // UpdateConfig is Compose's deploy.update_config (or rollback_config)
 // with berth's defaults.
@@ -70,6 +127,10 @@ type UpdateConfig struct {
 	Parallelism int
 	Delay       time.Duration // between batches
 	Order       Order
+	// OrderSet says the spec wrote Order; otherwise it is berth's
+	// default, which is stop-first for a service that must not run two
+	// containers at once (see doc.go) and start-first for the others.
+	OrderSet bool `json:"-"`
 	// FailureAction is what a failed batch leads to. A rollback cannot
 	// itself roll back, so Rollback.FailureAction is pause or continue.
 	FailureAction FailureAction

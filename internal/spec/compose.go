@@ -52,6 +52,10 @@ func (c composer) load(ctx context.Context, data []byte, check bool) (proj *type
 	return loader.LoadWithContext(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(name, false)
 		o.SkipConsistencyCheck = !check
+		// env_file and label_file are read from the spec's Input, not
+		// from the disk of the host that reads the spec.
+		o.SkipResolveEnvironment = true
+		o.SkipResolveLabels = true
 		// Paths stay as written: there is no directory to resolve them
 		// against on the host that reads the spec.
 		o.ResolvePaths = false

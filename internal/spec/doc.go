@@ -1,43 +1,91 @@
 // Package spec reads berth's app spec: a Compose file, loaded by
-// compose-go, plus berth's own keys under x-berth on each service. Load
-// and Parse check everything berth relies on and return an App with
-// every default filled in, so the deploy engine never looks at YAML.
+// compose-go, plus berth's own keys under x-berth on each service. Read
+// checks everything berth relies on and returns an App with every
+// default filled in, so the deploy engine never looks at YAML.
 //
-// A spec stands alone: Parse reads the file's bytes and the variables
-// it is given and nothing else, no other file and no process
-// environment, so a server deploying a spec sent by a client, or a
-// rollback to it months later, reads it the same way. Load, for the
-// deployer's side, gives Parse the process environment and, for what
-// that does not set, the .env file beside the spec, as Compose does. For
-// the same reason include, extends from another file, env_file and
-// label_file are refused.
+// A spec stands alone: Read takes an Input, the file's bytes, the
+// variables it refers to and the content of the files it names
+// (env_file, label_file, secrets.*.file, configs.*.file, a seccomp
+// profile in security_opt), and reads nothing else, no file and no
+// process environment, so a server deploying a spec sent by a client,
+// or a rollback to it months later, reads it the same way. ReadInput
+// gathers an Input for the deploying client: the variables from the
+// process environment and, for what that does not set, the .env file
+// beside the spec, as Compose does, and the files relative to the
+// spec's directory, outside it too (../x, absolute), since they are the
+// deployer's own. Load is ReadInput then Read; Parse is Read without
+// files. include and extends from another file are refused.
 //
 // The app is named by the file's top-level name, else by the directory
 // holding the file, lowercased and cut to [a-z0-9_-] as Compose does.
 // Services left out by Compose profiles are left out here too.
 //
-// # Compose keys berth reads
+// # Compose keys
+//
+// Every key of a Compose service is applied as docker compose applies it
+// on a Docker host (pkg/compose/create.go), or refused by name with the
+// file, line, key and reason; none is silently left out. keys.go holds
+// the table, which README.md shows and a test holds against compose-go's
+// schema. What a service says about its containers becomes
+// Service.Runtime (driver.Runtime): user, mounts, ports, resources,
+// security, networks, logging, restart and the rest, normalised as
+// docker compose does (cpus: 0.5 is 500000000 NanoCPUs, port and expose
+// ranges one port each, a short-syntax bind or a long one without
+// create_host_path: false creates its host path, ulimits' single value
+// both limits). Where two keys say the same thing (mem_limit and
+// deploy.resources.limits.memory, restart and deploy.restart_policy),
+// both set must agree. App.Resources holds the top-level networks, the
+// default one always among them, and volumes. Service.DependsOn holds
+// depends_on; a dependency the app does not have, or a cycle, is
+// refused. deploy.placement, endpoint_mode, deploy.labels and generic
+// resources go to Service.Cluster, for drivers that place containers on
+// several nodes; Service.Keys lists the keys a service sets, for the
+// engine to ask a driver.Refuser about before a rollout.
+//
+// Refused: what conflicts with rollouts (container_name, volumes_from,
+// links, anonymous volumes, namespaces shared with another service),
+// with routing (network_mode), with running one image digest
+// (platform), or that berth does not run (hooks, develop, provider,
+// models, GPUs, Windows-only keys). A service key close to x-berth
+// (x-bert, X-Berth, x_berth: within two edits, or the same but for case
+// or _) is refused as a misspelling: Compose accepts any x- key, so the
+// route in it would be lost without a word.
+//
+// Secrets and configs become files in driver.Runtime.Files, at
+// /run/secrets/<name> and /<name> unless target says otherwise, mode
+// 0444 unless set. Their content is in no problem, and in App.Hash and
+// Service.ConfigDigest only as a digest, so a change of it rolls the
+// service while the hash shows nothing of it.
+//
+// A service must not have two containers at once when it writes to a
+// named volume (unless x-berth.shared_volumes is true), publishes a
+// fixed host port, or has a fixed address: it rolls stop-first when its
+// order is not set (UpdateConfig.OrderSet), and start-first, blue-green,
+// canary and more than one replica are refused. The engine keeps that
+// order when it rolls the service out.
+//
+// # Compose keys that shape rollouts
 //
 //	image                        required: berth deploys images, not builds
 //	pull_policy                  always, missing (default), if_not_present, never
 //	deploy.replicas (or scale)   default 1; 0 or more
 //	deploy.mode                  replicated only
 //	command, entrypoint          as written
-//	environment                  KEY=VALUE, sorted
-//	labels                       the berth. prefix is berth's own
+//	environment, env_file        KEY=VALUE, sorted
+//	labels, label_file           the berth. prefix is berth's own
 //	stop_grace_period            default 10s
 //	healthcheck                  Docker's defaults: interval 30s, timeout 30s, retries 3
 //	deploy.update_config         see below
 //	deploy.rollback_config       as update_config; failure_action pause or continue
 //
-// Other Compose keys (ports, volumes, networks...) are checked by
-// compose-go and otherwise left alone. As in Compose, a variable that is
-// not set interpolates as "" unless written ${VAR:?message}.
+// As in Compose, a variable that is not set interpolates as "" unless
+// written ${VAR:?message}.
 //
 // update_config and rollback_config keep Compose's keys with berth's
 // defaults: parallelism 1 (0 means all replicas at once), delay 0s,
-// order start-first (Compose's is stop-first), failure_action rollback
-// (pause for rollback_config), monitor 10s, max_failure_ratio 0.
+// order start-first (Compose's is stop-first; a service that must run
+// alone rolls stop-first), failure_action rollback (pause for
+// rollback_config), monitor 10s, max_failure_ratio 0.
 //
 // # x-berth
 //
@@ -82,6 +130,8 @@
 //	    x-berth:
 //	      ready_after: 5s            # 5s: for a service with neither route nor
 //	                                 # healthcheck, how long it must stay running
+//	      shared_volumes: false      # false: true lets containers write to the
+//	                                 # service's named volumes side by side
 //
 // Durations are written the Go way: 500ms, 10s, 1m30s, 2h. Steps' weights
 // rise from 1 to at most 100. x-berth at the top level of the file is

@@ -4,13 +4,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	gohash "hash"
 )
 
 // hash returns app's Hash: the SHA-256 of its JSON form with File and
-// Hash left out. Every value in an App is already in one canonical form
-// (services sorted, env sorted, defaults filled in, durations parsed),
-// and encoding/json writes struct fields in order and map keys sorted, so
-// two specs that mean the same deployment hash the same.
+// Hash left out, followed by a digest of each secret's and config's
+// content, which the JSON form leaves out. Every value in an App is
+// already in one canonical form (services sorted, env sorted, defaults
+// filled in, durations parsed), and encoding/json writes struct fields
+// in order and map keys sorted, so two specs that mean the same
+// deployment hash the same.
 func hash(app *App) string {
 	c := *app
 	c.File, c.Hash = "", ""
@@ -19,6 +22,40 @@ func hash(app *App) string {
 		// An App holds strings, numbers, slices and maps only.
 		return ""
 	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	h := sha256.New()
+	h.Write(data)
+	for _, s := range app.Services {
+		writeContents(h, s)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// ConfigDigest identifies the service's configuration apart from its
+// image, which is deployed by digest: "sha256:" and the hex SHA-256 of
+// its canonical form, with the content of its secrets and configs
+// counted though never shown. It changes when anything berth would
+// apply to the service's containers changes, and only then, so the
+// engine can tell a service that must roll from one that keeps its
+// containers.
+func (s Service) ConfigDigest() string {
+	s.Image = ""
+	data, err := json.Marshal(s)
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	h.Write(data)
+	writeContents(h, s)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// writeContents writes, for each file the service places, its target
+// and the SHA-256 of its content: a change of a secret changes the hash
+// without the hash input holding the secret.
+func writeContents(h gohash.Hash, s Service) {
+	for _, f := range s.Runtime.Files {
+		sum := sha256.Sum256(f.Content)
+		h.Write([]byte(s.Name + "\x00" + f.Target + "\x00"))
+		h.Write(sum[:])
+	}
 }

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -78,6 +80,9 @@ func TestHashChangesWithWhatIsDeployed(t *testing.T) {
 		{"another canary pause", "pause: 1m", "pause: 2m"},
 		{"another host", "host: shop.local", "host: store.local"},
 		{"another app name", "name: shop", "name: store"},
+		{"a memory limit", "replicas: 2", "replicas: 2\n      resources: {limits: {memory: 64m}}"},
+		{"a user", "image: shop/web:v1", "image: shop/web:v1\n    user: '1000'"},
+		{"a port", "image: shop/web:v1", "image: shop/web:v1\n    expose: [9090]"},
 	}
 	before := mustParse(t, hashBase).Hash
 	for _, tt := range tests {
@@ -90,5 +95,54 @@ func TestHashChangesWithWhatIsDeployed(t *testing.T) {
 				t.Fatalf("Hash = %s, the same as before the change", got)
 			}
 		})
+	}
+}
+
+func TestASecretChangesTheHashButIsNotInIt(t *testing.T) {
+	src := svc("image: a:v1", "secrets: [db]") + "secrets: {db: {file: db.txt}}\n"
+	read := func(secret string) *App {
+		t.Helper()
+		app, err := Read(Input{Data: []byte(src), Files: map[string][]byte{"db.txt": []byte(secret)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	a, b := read("correct-horse"), read("battery-staple")
+	if a.Hash == b.Hash {
+		t.Error("App.Hash is the same for two secret values")
+	}
+	if a.Services[0].ConfigDigest() == b.Services[0].ConfigDigest() {
+		t.Error("ConfigDigest is the same for two secret values")
+	}
+	if a.Services[0].ConfigDigest() != read("correct-horse").Services[0].ConfigDigest() {
+		t.Error("ConfigDigest differs for the same secret")
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "correct-horse") || strings.Contains(string(data), base64.StdEncoding.EncodeToString([]byte("correct-horse"))) {
+		t.Fatalf("the App's JSON form shows the secret: %s", data)
+	}
+}
+
+func TestConfigDigestIsTheServiceApartFromItsImage(t *testing.T) {
+	digest := func(lines ...string) string {
+		t.Helper()
+		return mustParse(t, svc(lines...)).Services[0].ConfigDigest()
+	}
+	base := digest("image: a:v1", "mem_limit: 64m")
+	if !strings.HasPrefix(base, "sha256:") {
+		t.Fatalf("ConfigDigest = %q", base)
+	}
+	if digest("image: a:v2", "mem_limit: 64m") != base {
+		t.Error("another image changed ConfigDigest; the image is deployed by digest and compared apart")
+	}
+	if digest("image: a:v1", "mem_limit: 128m") == base {
+		t.Error("another memory limit left ConfigDigest the same")
+	}
+	if digest("image: a:v1", "deploy: {resources: {limits: {memory: 64m}}}") != base {
+		t.Error("the same limit written another way changed ConfigDigest")
 	}
 }

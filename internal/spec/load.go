@@ -3,53 +3,26 @@ package spec
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
 
-// Load reads the app spec at path, with ${VAR} taken from the process's
-// environment and, for what that does not set, from a .env file beside
-// the spec, as Compose does. The spec's directory names the app when the
-// file does not. A missing or unreadable file is an error naming it;
-// problems in the spec are Errors.
-func Load(path string) (*App, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading app spec: %w", err)
+// Read reads an app spec from in alone: it reads no file and no process
+// environment, so the same Input gives the same App on any host and at
+// any time. Every problem found is reported at once, as Errors.
+func Read(in Input) (*App, error) {
+	if in.Name == "" {
+		in.Name = "compose.yaml"
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading app spec: %w", err)
-	}
-	env, err := environment(filepath.Dir(abs))
-	if err != nil {
-		return nil, err
-	}
-	return Parse(path, data, filepath.Dir(abs), env)
-}
-
-// Parse reads an app spec from data alone: it reads no file and no
-// process environment, so the same arguments give the same App on any
-// host and at any time. name is the file problems are reported against
-// and App.File ("compose.yaml" if empty); dir is the directory the file
-// came from, a path or just its name, which names the app when the file
-// does not ("" for none); env holds the variables ${VAR} is read from.
-// Every problem found is reported at once, as Errors.
-func Parse(name string, data []byte, dir string, env map[string]string) (*App, error) {
-	if name == "" {
-		name = "compose.yaml"
-	}
-	p := &parser{file: name}
-	app := p.parse(data, composer{file: name, dir: dir, env: env})
+	p := &parser{file: in.Name, in: in}
+	app := p.parse(in.Data, composer{file: in.Name, dir: in.Dir, env: in.Env})
 	if app == nil && len(p.errs) == 0 {
-		p.errs = append(p.errs, &Error{File: name, Message: "the spec cannot be loaded"})
+		p.errs = append(p.errs, &Error{File: in.Name, Message: "the spec cannot be loaded"})
 	}
 	if len(p.errs) > 0 {
 		return nil, p.errs.sorted()
 	}
-	app.File = name
+	app.File = in.Name
 	app.Hash = hash(app)
 	return app, nil
 }
@@ -66,7 +39,10 @@ func (p *parser) parse(data []byte, c composer) *App {
 	if !p.shape() {
 		return nil
 	}
-	if p.keys() || p.selfContained() {
+	dropped := p.keys()
+	dropped = p.selfContained() || dropped
+	dropped = p.serviceKeyNames() || dropped
+	if dropped {
 		var err error
 		if data, err = p.tree.encode(); err != nil {
 			p.errs = append(p.errs, &Error{File: p.file, Message: err.Error()})
@@ -88,8 +64,12 @@ func (p *parser) parse(data []byte, c composer) *App {
 // parser collects the problems of one spec.
 type parser struct {
 	file string
+	in   Input
 	tree *tree
 	errs Errors
+	// objects holds the secrets and configs read so far, by
+	// "secrets.<name>" or "configs.<name>".
+	objects map[string]object
 	// dropped holds the keys compose-go refused and that were dropped
 	// to load the rest. Later problems at them, their parents or their
 	// children are left out: those keys are now missing or incomplete

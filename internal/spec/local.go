@@ -7,12 +7,12 @@ import (
 )
 
 // selfContained refuses the keys that would make compose-go read other
-// files: include, extends from another file, env_file and label_file. A
-// spec is read from its own bytes and the variables given, nothing else,
-// so that the server deploying it, which has neither the deployer's
-// files nor its directory, and a rollback months later read it the same
-// way. The keys are dropped so that loading can go on; it reports
-// whether any was.
+// Compose files: include and extends from another file. A spec is read
+// from its Input alone, so that the server deploying it, which has
+// neither the deployer's files nor its directory, and a rollback months
+// later read it the same way; the files a spec refers to for values
+// (env_file, secrets...) travel in the Input. The keys are dropped so
+// that loading can go on; it reports whether any was.
 func (p *parser) selfContained() bool {
 	n := len(p.errs)
 	for _, d := range p.tree.docs {
@@ -20,25 +20,27 @@ func (p *parser) selfContained() bool {
 		if e, ok := lookup(r, "include"); ok {
 			p.refuse(e, []string{"include"}, "include is not supported: berth deploys one file")
 		}
-		services, ok := lookup(r, "services")
-		if !ok {
-			continue
-		}
-		for _, svc := range entries(services.val, map[*yaml.Node]bool{}) {
-			at := func(keys ...string) []string { return append([]string{"services", svc.key.Value}, keys...) }
-			for _, key := range []string{"env_file", "label_file"} {
-				if e, ok := lookup(svc.val, key); ok {
-					p.refuse(e, at(key), key+" is not supported: berth reads the spec alone; write the values in the spec, or as ${VAR}")
-				}
-			}
-			if ext, ok := lookup(svc.val, "extends"); ok {
+		p.eachService(r, func(name string, svc *yaml.Node) {
+			if ext, ok := lookup(svc, "extends"); ok {
 				if e, ok := lookup(ext.val, "file"); ok {
-					p.refuse(e, at("extends", "file"), "extends from another file is not supported: berth deploys one file")
+					p.refuse(e, []string{"services", name, "extends", "file"}, "extends from another file is not supported: berth deploys one file")
 				}
 			}
-		}
+		})
 	}
 	return len(p.errs) > n
+}
+
+// eachService calls f with each service of the document whose root is
+// r, merge keys expanded.
+func (p *parser) eachService(r *yaml.Node, f func(name string, svc *yaml.Node)) {
+	services, ok := lookup(r, "services")
+	if !ok {
+		return
+	}
+	for _, svc := range entries(services.val, map[*yaml.Node]bool{}) {
+		f(svc.key.Value, svc.val)
+	}
 }
 
 // refuse reports the entry e at path and drops it.

@@ -61,8 +61,8 @@ func typeWord(t string) string {
 	return t
 }
 
-// serviceKeys names the key a consistency problem of a service is about.
-var serviceKeys = []struct{ words, key string }{
+// consistencyKeys names the key a consistency problem of a service is about.
+var consistencyKeys = []struct{ words, key string }{
 	{"undefined network", "networks"},
 	{"undefined volume", "volumes"},
 	{"undefined build secret", "build"},
@@ -80,7 +80,7 @@ var serviceKeys = []struct{ words, key string }{
 // messages at the key they are about.
 func serviceFinding(name, msg string) ([]string, string) {
 	path := []string{"services", name}
-	for _, k := range serviceKeys {
+	for _, k := range consistencyKeys {
 		if strings.Contains(msg, k.words) {
 			return append(path, k.key), msg
 		}

@@ -27,10 +27,13 @@ func (p *parser) app(proj *types.Project) *App {
 	if _, ok := proj.Extensions["x-berth"]; ok {
 		p.add([]string{"x-berth"}, "berth reads x-berth on services, not at the top level")
 	}
+	p.refuseTopKeys(proj)
+	app.Resources = p.appResources(proj)
 	for _, name := range slices.Sorted(maps.Keys(proj.Services)) {
-		app.Services = append(app.Services, p.service(proj.Services[name]))
+		app.Services = append(app.Services, p.service(proj, proj.Services[name]))
 	}
 	p.routes(app.Services)
+	p.cycles(app.Services)
 	switch {
 	case len(app.Services) > 0 || len(p.errs) > 0:
 	case len(proj.DisabledServices) > 0:
@@ -42,7 +45,7 @@ func (p *parser) app(proj *types.Project) *App {
 }
 
 // service reads one Compose service.
-func (p *parser) service(c types.ServiceConfig) Service {
+func (p *parser) service(proj *types.Project, c types.ServiceConfig) Service {
 	at := func(keys ...string) []string { return append([]string{"services", c.Name}, keys...) }
 	s := Service{
 		Name:       c.Name,
@@ -51,10 +54,12 @@ func (p *parser) service(c types.ServiceConfig) Service {
 		Replicas:   p.replicas(c, at),
 		Command:    c.Command,
 		Entrypoint: c.Entrypoint,
-		Env:        environ(c.Environment),
-		Labels:     p.labels(at("labels"), c.Labels),
+		Env:        p.serviceEnv(c, at),
+		Labels:     p.labels(at("labels"), p.serviceLabels(c, at)),
 		StopGrace:  defaultStopGrace,
+		Keys:       keysOf(c),
 	}
+	p.refuseKeys(c.Name, s.Keys)
 	p.image(c, at)
 	if c.StopGracePeriod != nil {
 		s.StopGrace = p.nonNegative(at("stop_grace_period"), *c.StopGracePeriod)
@@ -73,7 +78,11 @@ func (p *parser) service(c types.ServiceConfig) Service {
 	}
 	s.Update = p.update(at("deploy", "update_config"), update, s.Replicas, false)
 	s.Rollback = p.update(at("deploy", "rollback_config"), rollback, s.Replicas, true)
+	s.Runtime = p.runtime(proj, c, at)
+	s.DependsOn = p.dependsOn(proj, c, at)
+	s.Cluster = p.cluster(c, at)
 	p.xberth(&s, c.Extensions["x-berth"], at("x-berth"))
+	p.stateful(&s, at)
 	return s
 }
 

@@ -55,6 +55,9 @@ func TestLoadReadsEveryField(t *testing.T) {
 		t.Errorf("Hash = %q", app.Hash)
 	}
 	app.Hash = ""
+	for i := range app.Services {
+		app.Services[i].Keys = nil // TestKeysNameWhatTheServiceSets reads them
+	}
 	want := &App{
 		Name: "shop",
 		File: "testdata/shop/compose.yaml",
@@ -90,7 +93,7 @@ func TestLoadReadsEveryField(t *testing.T) {
 					Test:     []string{"CMD", "/bin/shop", "ping"},
 					Interval: 5 * time.Second, Timeout: 2 * time.Second, Retries: 5, StartPeriod: 10 * time.Second,
 				},
-				Update: UpdateConfig{Parallelism: 2, Delay: 2 * time.Second, Order: OrderStopFirst,
+				Update: UpdateConfig{Parallelism: 2, Delay: 2 * time.Second, Order: OrderStopFirst, OrderSet: true,
 					FailureAction: FailurePause, Monitor: 20 * time.Second, MaxFailureRatio: 0.1},
 				Rollback: UpdateConfig{Parallelism: 3, Order: OrderStartFirst, FailureAction: FailureContinue},
 				Route:    &Route{Host: "shop.local", Port: 8080},
@@ -120,6 +123,7 @@ func TestLoadReadsEveryField(t *testing.T) {
 				ReadyAfter: 5 * time.Second,
 			},
 		},
+		Resources: driver.AppResources{Networks: []driver.Network{{Name: driver.DefaultNetwork}}},
 	}
 	if !reflect.DeepEqual(app, want) {
 		for i := range max(len(app.Services), len(want.Services)) {

@@ -44,7 +44,7 @@ func (p *parser) update(path []string, u *types.UpdateConfig, replicas int, roll
 	switch Order(u.Order) {
 	case "":
 	case OrderStartFirst, OrderStopFirst:
-		out.Order = Order(u.Order)
+		out.Order, out.OrderSet = Order(u.Order), true
 	default:
 		p.add(join(path, "order"), "%q is not one of start-first, stop-first", u.Order)
 	}
@@ -101,6 +101,7 @@ func (p *parser) healthcheck(path []string, h *types.HealthCheckConfig) *driver.
 	hc.Interval = p.checkDuration(join(path, "interval"), h.Interval, hc.Interval)
 	hc.Timeout = p.checkDuration(join(path, "timeout"), h.Timeout, hc.Timeout)
 	hc.StartPeriod = p.checkDuration(join(path, "start_period"), h.StartPeriod, 0)
+	hc.StartInterval = p.checkDuration(join(path, "start_interval"), h.StartInterval, 0)
 	if h.Retries != nil && *h.Retries > 0 {
 		hc.Retries = int(min(*h.Retries, 1<<20))
 	}

@@ -138,3 +138,6 @@ func describe(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// itoa writes a list index as a key path has it.
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -21,7 +21,7 @@ const (
 )
 
 // xberthKeys are the keys x-berth knows.
-var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after"}
+var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after", "shared_volumes"}
 
 // strategies are the values of x-berth.strategy.
 var strategies = []Strategy{StrategyRolling, StrategyBlueGreen, StrategyCanary}
@@ -42,6 +42,9 @@ func (p *parser) xberth(s *Service, v any, path []string) {
 	}
 	if d, ok := x["ready_after"]; ok {
 		s.ReadyAfter, _ = p.duration(join(path, "ready_after"), d)
+	}
+	if v, ok := x["shared_volumes"]; ok {
+		s.SharedVolumes = p.flag(join(path, "shared_volumes"), v)
 	}
 	if _, routed := x["route"]; routed {
 		s.Health = p.health(join(path, "health"), x["health"])
@@ -104,6 +107,18 @@ func (p *parser) strategy(path []string, v any) (Strategy, bool) {
 	}
 	p.add(path, "%q is not one of rolling, blue-green, canary", s)
 	return StrategyRolling, false
+}
+
+// flag reads true or false.
+func (p *parser) flag(path []string, v any) bool {
+	switch v {
+	case true, "true":
+		return true
+	case false, "false":
+		return false
+	}
+	p.add(path, "must be true or false, not %s", describe(v))
+	return false
 }
 
 // confirm reads x-berth.confirm: manual or auto, or true or false.
