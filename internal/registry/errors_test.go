@@ -98,3 +98,20 @@ func TestServerFailuresHideTheirDetailBehindARequestID(t *testing.T) {
 		})
 	}
 }
+
+func FuzzRequestID(f *testing.F) {
+	f.Add("ci-build-42/step.3")
+	f.Add("a b")
+	f.Add("line\r\nX-Injected: 1")
+	f.Fuzz(func(t *testing.T, sent string) {
+		r := httptest.NewRequest(http.MethodGet, "/v2/", nil)
+		r.Header["X-Request-Id"] = []string{sent}
+		id := requestID(r)
+		if !saneRequestID(id) {
+			t.Fatalf("requestID gave %q for %q", id, sent)
+		}
+		if id != sent && saneRequestID(sent) {
+			t.Fatalf("a sane id %q was replaced by %q", sent, id)
+		}
+	})
+}
