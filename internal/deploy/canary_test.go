@@ -116,3 +116,33 @@ func TestCanaryAnalysisRollsBackAVersionThatFails(t *testing.T) {
 		t.Fatalf("outcome %s (%s), want rolled back on its 5xx:%s", got.Outcome, got.Reason, eventsOf(got))
 	}
 }
+
+func TestACanaryIsJudgedOnlyOnItsOwnRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{})
+	v1, v2, v3 := h.image("shop/web", "v1"), h.image("shop/web", "v2"), h.image("shop/web", "v3")
+	steps := "[{weight: 50, pause: 1s}]"
+	analysis := "{max_error_rate: 0.1, min_requests: 5, window: 1m}"
+	h.deploy(canarySpec(v1, "", steps, analysis), nil)
+	// Revision 2 fails on its canary's 5xx and is rolled back: its set's
+	// failures must not count against revision 3, which runs as the same
+	// set.
+	rev := h.deployDetached(canarySpec(v2, `FAIL_RATE: "1"`, steps, analysis), nil)
+	for {
+		_, _ = h.get("shop.test")
+		st, err := h.engine.Status(ctx(t), "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Rollout == nil {
+			break
+		}
+	}
+	if got := h.wait("shop", rev.Number); got.Outcome != deploy.OutcomeRolledBack {
+		t.Fatalf("revision 2: %s, want rolled back:%s", got.Outcome, eventsOf(got))
+	}
+	got := h.deploy(canarySpec(v3, "", steps, analysis), nil)
+	if got.Outcome != deploy.OutcomeSucceeded {
+		t.Fatalf("revision 3: %s (%s), want succeeded:%s", got.Outcome, got.Reason, eventsOf(got))
+	}
+}

@@ -38,6 +38,9 @@ type Options struct {
 	// ReconcileEvery is how often the live state is checked against the
 	// host (missing or exited containers replaced). Default 10s.
 	ReconcileEvery time.Duration
+	// Secrets seals the variables and files of revisions in the store.
+	// Required.
+	Secrets Sealer
 }
 
 // Engine deploys apps.
@@ -69,7 +72,10 @@ type Engine struct {
 
 // New opens the engine's state under dataDir.
 func New(dataDir string, d driver.Driver, r Router, res Resolver, log *slog.Logger, opts Options) (*Engine, error) {
-	st, err := openStore(filepath.Join(dataDir, "deploy.db"))
+	if opts.Secrets == nil {
+		return nil, errors.New("opening the deploy engine: no key to seal secrets with")
+	}
+	st, err := openStore(filepath.Join(dataDir, "deploy.db"), opts.Secrets)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/berth-dev/berth/internal/driver"
 	"github.com/berth-dev/berth/internal/driver/memory"
 	"github.com/berth-dev/berth/internal/proxy"
+	"github.com/berth-dev/berth/internal/seal"
 )
 
 // harness is a deploy engine on the in-memory driver behind a real edge
@@ -57,6 +59,11 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if o.engine.ReconcileEvery == 0 {
 		o.engine.ReconcileEvery = time.Hour
 	}
+	box, err := seal.Load(filepath.Join(h.dir, "secrets.key"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.engine.Secrets = box
 	h.start(o.engine)
 	t.Cleanup(func() {
 		h.stop()

@@ -71,8 +71,12 @@ type Revision struct {
 	Spec     []byte `json:"spec"` // the compose file as deployed
 	SpecHash string `json:"specHash"`
 	// Env holds the variables the spec's ${...} took from the deployer's
-	// environment, so that a rollback reads the spec the same way.
-	Env      map[string]string    `json:"env,omitempty"`
+	// environment, and Files the files it refers to (env_file, secrets
+	// and configs), so that a rollback reads the spec the same way. They
+	// are often secrets: the store seals them, and they never leave the
+	// engine but to be deployed.
+	Env      map[string]string    `json:"-"`
+	Files    map[string][]byte    `json:"-"`
 	Services map[string]Placement `json:"services"`
 	// Changed lists the services this revision rolls, in order.
 	Changed    []string  `json:"changed"`

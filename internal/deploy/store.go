@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,10 +27,16 @@ type appRecord struct {
 	Latest int `json:"latest"`
 }
 
-// store keeps apps and revisions in their own bbolt file.
-type store struct{ db *bolt.DB }
+// store keeps apps and revisions in their own bbolt file, the secrets
+// of revisions sealed with box.
+type store struct {
+	db  *bolt.DB
+	box Sealer
+}
 
-func openStore(path string) (*store, error) {
+// openStore opens the store at path and seals the variables of any
+// revision stored before they were sealed.
+func openStore(path string, box Sealer) (*store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening deploy state %s: in use by another process", path)
@@ -37,19 +44,58 @@ func openStore(path string) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening deploy state %s: %w", path, err)
 	}
+	s := &store{db: db, box: box}
+	sealed := 0
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketApps, bucketRevisions} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		sealed, err = s.sealPlain(tx)
+		return err
 	})
+	if err == nil && sealed > 0 {
+		// The plain text is still in the pages the rewrite freed: copy
+		// the live data to a new file, which holds none of it.
+		err = s.compact(path)
+	}
 	if err != nil {
-		db.Close()
+		s.db.Close()
 		return nil, fmt.Errorf("initializing deploy state: %w", err)
 	}
-	return &store{db: db}, nil
+	return s, nil
+}
+
+// compact rewrites the store at path into a new file and opens that.
+func (s *store) compact(path string) error {
+	tmp := path + ".compact"
+	_ = os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, nil)
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, s.db, 1<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("compacting: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	s.db = db
+	return nil
 }
 
 func (s *store) close() error { return s.db.Close() }
@@ -128,7 +174,7 @@ func (s *store) newRevision(rev *Revision) error {
 		if err := putJSON(apps, []byte(rev.App), a); err != nil {
 			return err
 		}
-		return putJSON(tx.Bucket(bucketRevisions), revisionKey(rev.App, rev.Number), rev)
+		return s.putRevision(tx.Bucket(bucketRevisions), rev)
 	})
 	if err != nil {
 		return fmt.Errorf("recording revision of %s: %w", rev.App, err)
@@ -148,12 +194,11 @@ func (s *store) saveRevision(rev *Revision, live bool) error {
 				return err
 			}
 			if a.Live != 0 && a.Live != rev.Number {
-				var prev Revision
-				if found, err := getJSON(revs, revisionKey(rev.App, a.Live), &prev); err != nil {
+				if prev, found, err := s.getRevision(revs, revisionKey(rev.App, a.Live)); err != nil {
 					return err
 				} else if found && prev.Outcome == OutcomeSucceeded {
 					prev.Outcome = OutcomeSuperseded
-					if err := putJSON(revs, revisionKey(rev.App, a.Live), prev); err != nil {
+					if err := s.putRevision(revs, &prev); err != nil {
 						return err
 					}
 				}
@@ -163,7 +208,7 @@ func (s *store) saveRevision(rev *Revision, live bool) error {
 				return err
 			}
 		}
-		return putJSON(revs, revisionKey(rev.App, rev.Number), rev)
+		return s.putRevision(revs, rev)
 	})
 	if err != nil {
 		return fmt.Errorf("saving revision %d of %s: %w", rev.Number, rev.App, err)
@@ -175,7 +220,9 @@ func (s *store) saveRevision(rev *Revision, live bool) error {
 func (s *store) revision(app string, n int) (Revision, error) {
 	var r Revision
 	err := s.db.View(func(tx *bolt.Tx) error {
-		found, err := getJSON(tx.Bucket(bucketRevisions), revisionKey(app, n), &r)
+		var found bool
+		var err error
+		r, found, err = s.getRevision(tx.Bucket(bucketRevisions), revisionKey(app, n))
 		if err == nil && !found {
 			return ErrRevisionUnknown
 		}
@@ -202,9 +249,9 @@ func (s *store) revisions(app string, limit int) ([]Revision, error) {
 			k, v = c.Prev()
 		}
 		for ; k != nil && len(out) < limit && hasPrefix(k, prefix); k, v = c.Prev() {
-			var r Revision
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decoding revision %q: %w", k, err)
+			r, err := s.decodeRevision(k, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, r)
 		}

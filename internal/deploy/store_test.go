@@ -1,14 +1,22 @@
 package deploy
 
 import (
+	"bytes"
+	"crypto/rand"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth-dev/berth/internal/seal"
 )
 
 func openTestStore(t *testing.T) *store {
 	t.Helper()
-	s, err := openStore(filepath.Join(t.TempDir(), "deploy.db"))
+	s, err := openStore(filepath.Join(t.TempDir(), "deploy.db"), testBox(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +109,7 @@ func TestStoreDeleteAppLeavesOthers(t *testing.T) {
 
 func TestStoreKeepsStateAcrossReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deploy.db")
-	s, err := openStore(path)
+	s, err := openStore(path, testBox(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +120,11 @@ func TestStoreKeepsStateAcrossReopen(t *testing.T) {
 	if err := s.saveRevision(r, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := openStore(path); err == nil {
+	if _, err := openStore(path, testBox(t)); err == nil {
 		t.Fatal("a second open of a store in use succeeded")
 	}
 	s.close()
-	s, err = openStore(path)
+	s, err = openStore(path, testBox(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +132,99 @@ func TestStoreKeepsStateAcrossReopen(t *testing.T) {
 	got, err := s.revision("shop", 1)
 	if err != nil || got.Services["web"].Set != "blue" {
 		t.Fatalf("after reopen: %+v %v", got, err)
+	}
+}
+
+// testBox is a sealing box with a key of the test's own.
+func testBox(t testing.TB) Sealer {
+	t.Helper()
+	key := make([]byte, seal.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	b, err := seal.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestStoreSealsTheVariablesAndFilesOfRevisions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deploy.db")
+	box := testBox(t)
+	s, err := openStore(path, box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Revision{App: "shop", Outcome: OutcomeSucceeded,
+		Env: map[string]string{"DB_PASSWORD": "hunter2-in-env"}, Files: map[string][]byte{"./pw.txt": []byte("hunter2-in-file")}}
+	if err := s.newRevision(r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.revision("shop", 1)
+	if err != nil || got.Env["DB_PASSWORD"] != "hunter2-in-env" || string(got.Files["./pw.txt"]) != "hunter2-in-file" {
+		t.Fatalf("read back: %+v %v", got, err)
+	}
+	s.close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"hunter2-in-env", "hunter2-in-file", "DB_PASSWORD"} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the store file holds %q in plain text", secret)
+		}
+	}
+	s, err = openStore(path, testBox(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.revision("shop", 1)
+	s.close()
+	if err == nil || !strings.Contains(err.Error(), "secrets key") {
+		t.Fatalf("reading a revision sealed with another key = %v, want an error naming the key", err)
+	}
+}
+
+func TestStoreSealsTheVariablesOfRevisionsStoredInPlainText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deploy.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A revision as berth stored it before variables were sealed.
+	err = db.Update(func(tx *bolt.Tx) error {
+		apps, err := tx.CreateBucketIfNotExists(bucketApps)
+		if err != nil {
+			return err
+		}
+		revs, err := tx.CreateBucketIfNotExists(bucketRevisions)
+		if err != nil {
+			return err
+		}
+		if err := apps.Put([]byte("shop"), []byte(`{"name":"shop","live":1,"latest":1}`)); err != nil {
+			return err
+		}
+		return revs.Put(revisionKey("shop", 1), []byte(`{"app":"shop","number":1,"outcome":"succeeded","env":{"TOKEN":"plain-secret"}}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := openStore(path, testBox(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.revision("shop", 1)
+	s.close()
+	if err != nil || got.Env["TOKEN"] != "plain-secret" {
+		t.Fatalf("read back: %+v %v", got, err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("plain-secret")) {
+		t.Fatal("the variable is still in plain text after openStore")
 	}
 }

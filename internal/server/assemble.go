@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/registry"
+	"github.com/berth-dev/berth/internal/seal"
 	"github.com/berth-dev/berth/internal/webhook"
 )
 
@@ -86,7 +88,11 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels)); err != nil {
 		return nil, err
 	}
-	if p.engine, err = deploy.New(cfg.DataDir, p.driver, p.proxy, res, log, deploy.Options{}); err != nil {
+	box, err := seal.Load(filepath.Join(cfg.DataDir, "auth", "secrets.key"), log)
+	if err != nil {
+		return nil, err
+	}
+	if p.engine, err = deploy.New(cfg.DataDir, p.driver, p.proxy, res, log, deploy.Options{Secrets: box}); err != nil {
 		return nil, err
 	}
 	p.api.HandleDeploy(p.engine)
