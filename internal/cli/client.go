@@ -36,7 +36,7 @@ func addServerFlags(cmd *cobra.Command) {
 		server = "http://127.0.0.1:5000"
 	}
 	cmd.Flags().String("server", server, "berth server to talk to (env "+envServer+")")
-	cmd.Flags().String("user", os.Getenv(envUser), "admin account, when the server authenticates (env "+envUser+"; password from "+envPassword+")")
+	cmd.Flags().String("user", os.Getenv(envUser), "account to call the API as, when the server authenticates: a user, or a robot with its token as the password (env "+envUser+"; password from "+envPassword+")")
 }
 
 // newAPIClient builds a client from the flags added by addServerFlags.

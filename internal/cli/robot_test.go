@@ -67,6 +67,33 @@ func TestRobotAdd(t *testing.T) {
 	})
 }
 
+func TestRobotGrant(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "berth.yaml")
+	stdout, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "shop/**=pull,push", "--config", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(stdout)
+	if stdout, _, err := runCmd(t, newRobotGrantCmd(), "", "ci", "--access", "app:shop=deploy,read", "--config", path); err != nil || !strings.Contains(stdout, "SIGHUP") {
+		t.Fatalf("%q %v", stdout, err)
+	}
+	r := loadConfigFile(t, path).Auth.Robots[0]
+	if r.Token != auth.HashRobotToken(token) {
+		t.Fatal("granting gave the robot a new token")
+	}
+	if len(r.Access) != 2 || r.Access[0].Repos != "shop/**" || r.Access[1].Apps != "shop" || strings.Join(r.Access[1].Actions, ",") != "deploy,read" {
+		t.Fatalf("access %+v", r.Access)
+	}
+	t.Run("a user is not a robot", func(t *testing.T) {
+		if _, _, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "long enough\n", "alice", "--config", path); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := runCmd(t, newRobotGrantCmd(), "", "alice", "--access", "app:shop=read", "--config", path); err == nil || !strings.Contains(err.Error(), "no robot") {
+			t.Fatalf("error %v", err)
+		}
+	})
+}
+
 // TestServiceAcceptsWhatTheCommandsWrite logs in, as berth serve would
 // check it, with the password and the token the commands saved.
 func TestServiceAcceptsWhatTheCommandsWrite(t *testing.T) {
@@ -75,7 +102,7 @@ func TestServiceAcceptsWhatTheCommandsWrite(t *testing.T) {
 	if _, _, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "alice's password\n", "alice", "--access", "team/**=pull", "--config", path); err != nil {
 		t.Fatal(err)
 	}
-	stdout, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/*=push", "--config", path)
+	stdout, _, err := runCmd(t, newRobotAddCmd(), "", "ci", "--access", "apps/*=push", "--access", "app:shop=deploy", "--config", path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,5 +122,10 @@ func TestServiceAcceptsWhatTheCommandsWrite(t *testing.T) {
 		if err != nil || actor != tc.user {
 			t.Fatalf("%s: %q %v", tc.user, actor, err)
 		}
+	}
+	r := httptest.NewRequest("GET", "http://reg.example/api/apps/shop", nil)
+	r.SetBasicAuth("ci", strings.TrimSpace(stdout))
+	if actor, err := svc.Authorize(r, []auth.Scope{{Type: auth.TypeApp, Name: "shop", Actions: []string{"deploy"}}}); err != nil || actor != "ci" {
+		t.Fatalf("ci deploying shop: %q %v", actor, err)
 	}
 }

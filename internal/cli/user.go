@@ -14,7 +14,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/config"
-	"github.com/berth-dev/berth/internal/pattern"
 )
 
 func newUserCmd() *cobra.Command {
@@ -27,7 +26,7 @@ Users live in the auth section of the config file. A running berth serve
 applies a change when it gets SIGHUP (kill -HUP PID), or when it restarts.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newUserAddCmd(auth.PasswordCost))
+	cmd.AddCommand(newUserAddCmd(auth.PasswordCost), newUserGrantCmd())
 	return cmd
 }
 
@@ -47,13 +46,13 @@ The password is read from standard input when it is not a terminal (the
 first line), else asked for twice without echo. It needs at least 8
 characters; berth stores only its bcrypt hash (cost 12).
 
---access grants actions on the repositories a pattern matches: "*" stays
-within one path component, "**" crosses them. Quote the pattern so that
-the shell leaves the stars alone. Actions are pull, push and delete. An
-admin may do everything, including listing the catalog.
+` + accessHelp + `
+
+An admin may do everything, including listing the catalog and the
+registry's admin API (berth registry gc, audit, deliveries).
 
 A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
-		Example: `  berth user add alice --access 'team/**=pull,push'
+		Example: `  berth user add alice --access 'team/**=pull,push' --access 'app:shop=read,logs'
   berth user add root --admin
   echo "$PASSWORD" | berth user add ci-reader --access '**=pull' --config /etc/berth.yaml
   berth user add alice --replace --access 'team/**=pull,push,delete'`,
@@ -85,8 +84,47 @@ A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 	f := cmd.Flags()
 	f.StringVar(&path, "config", "", "config file to edit (default $"+config.EnvConfig+", else berth.yaml)")
 	f.BoolVar(&admin, "admin", false, "allow everything, on every repository")
-	f.StringArrayVar(&access, "access", nil, "grant actions on matching repositories: 'PATTERN=ACTION,ACTION' (repeatable)")
+	f.StringArrayVar(&access, "access", nil, accessFlagHelp)
 	f.BoolVar(&replace, "replace", false, "replace the user if it exists")
+	return cmd
+}
+
+// newUserGrantCmd returns `berth user grant`.
+func newUserGrantCmd() *cobra.Command {
+	var path string
+	var access []string
+	cmd := &cobra.Command{
+		Use:   "grant NAME --access '[app:]PATTERN=ACTIONS'",
+		Short: "Give a user more rights, keeping its password",
+		Long: `Add grants to a user in the config file (berth.yaml, or --config, or
+$BERTH_CONFIG). Its password and its other grants stay as they are; the
+actions of a grant on a pattern it already has are added to that grant.
+
+` + accessHelp + `
+
+A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
+		Example: `  berth user grant alice --access 'app:shop=deploy,rollback'
+  berth user grant alice --access 'team/**=delete'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, path := args[0], configPath(path)
+			grants, err := parseGrants(access)
+			if err != nil {
+				return err
+			}
+			if len(grants) == 0 {
+				return errors.New("say what to grant with --access 'PATTERN=ACTIONS'")
+			}
+			if err := config.GrantUser(path, name, grants); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "saved the grants of user %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply\n", name, path)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&path, "config", "", "config file to edit (default $"+config.EnvConfig+", else berth.yaml)")
+	f.StringArrayVar(&access, "access", nil, accessFlagHelp)
 	return cmd
 }
 
@@ -102,26 +140,53 @@ func configPath(flag string) string {
 	return "berth.yaml"
 }
 
-// parseGrants reads --access values: PATTERN=ACTION[,ACTION...].
+// accessHelp says what --access takes, for the help of the commands
+// that have it.
+const accessHelp = `--access grants actions on the repositories, or with app: on the apps,
+whose names a pattern matches: "*" stays within one path component, "**"
+crosses them. Quote the value so that the shell leaves the stars alone.
+
+  --access 'PATTERN=ACTIONS'      repositories: pull, push, delete
+  --access 'app:PATTERN=ACTIONS'  apps: read (status, history, following a
+                                  rollout), logs, deploy, rollback (also
+                                  rollout abort), promote (rollout promote),
+                                  approve (reserved for promotion gates),
+                                  remove (berth remove: the app and its
+                                  history go; nothing else implies it)
+
+A repository name never holds ":", so the two cannot be confused. berth
+publish --deploy needs deploy and read on the app.`
+
+const accessFlagHelp = "grant actions: 'PATTERN=pull,push,delete' on repositories, 'app:PATTERN=read,deploy,...' on apps (repeatable)"
+
+// appPrefix marks an --access value that grants actions on apps.
+const appPrefix = "app:"
+
+// parseGrants reads --access values: [app:]PATTERN=ACTION[,ACTION...].
 func parseGrants(specs []string) ([]config.Grant, error) {
 	var grants []config.Grant
 	for _, spec := range specs {
 		i := strings.LastIndexByte(spec, '=')
 		if i <= 0 || i == len(spec)-1 {
-			return nil, fmt.Errorf("--access %q: want PATTERN=ACTION[,ACTION...]", spec)
+			return nil, fmt.Errorf("--access %q: want PATTERN=ACTION[,ACTION...] or app:PATTERN=ACTION[,ACTION...]", spec)
 		}
 		g := config.Grant{Repos: spec[:i]}
-		if err := pattern.Validate(g.Repos); err != nil {
-			return nil, fmt.Errorf("--access %q: %w", spec, err)
+		if p, ok := strings.CutPrefix(g.Repos, appPrefix); ok {
+			if p == "" {
+				return nil, fmt.Errorf("--access %q: want app:PATTERN=ACTION[,ACTION...]", spec)
+			}
+			g = config.Grant{Apps: p}
+		} else if strings.Contains(g.Repos, ":") {
+			return nil, fmt.Errorf("--access %q: a repository pattern has no \":\"; for apps write app:PATTERN=ACTIONS", spec)
 		}
 		for _, a := range strings.Split(spec[i+1:], ",") {
 			a = strings.TrimSpace(a)
-			if a != config.ActionPull && a != config.ActionPush && a != config.ActionDelete {
-				return nil, fmt.Errorf("--access %q: action %q: want pull, push or delete", spec, a)
-			}
 			if !slices.Contains(g.Actions, a) {
 				g.Actions = append(g.Actions, a)
 			}
+		}
+		if err := config.CheckGrant(g); err != nil {
+			return nil, fmt.Errorf("--access %q: %w", spec, err)
 		}
 		grants = append(grants, g)
 	}

@@ -72,6 +72,13 @@ func TestUserAdd(t *testing.T) {
 					t.Fatalf("user %+v", u)
 				}
 			}},
+		{"a user with a grant on apps beside one on repositories", "correct horse\n", []string{"carol", "--access", "shop/**=pull", "--access", "app:shop=read,logs"},
+			func(t *testing.T, u config.User) {
+				if len(u.Access) != 2 || u.Access[0].Repos != "shop/**" || u.Access[0].Apps != "" ||
+					u.Access[1].Apps != "shop" || u.Access[1].Repos != "" || !slices.Equal(u.Access[1].Actions, []string{"read", "logs"}) {
+					t.Fatalf("access %+v", u.Access)
+				}
+			}},
 		{"repeated actions are written once", "correct horse\r\n", []string{"bob", "--access", "a/b=pull, pull,delete"},
 			func(t *testing.T, u config.User) {
 				if !slices.Equal(u.Access[0].Actions, []string{"pull", "delete"}) {
@@ -124,6 +131,11 @@ func TestUserAddRefuses(t *testing.T) {
 		{"access without actions", "long enough\n", []string{"carol", "--access", "team/**"}, "PATTERN=ACTION"},
 		{"access with an unknown action", "long enough\n", []string{"carol", "--access", "team/**=pull,tag"}, `action "tag"`},
 		{"access with a bad pattern", "long enough\n", []string{"carol", "--access", "a/***=pull"}, "invalid pattern"},
+		{"an app action on repositories", "long enough\n", []string{"carol", "--access", "shop/**=deploy"}, `action "deploy" is not for repos`},
+		{"a repository action on apps", "long enough\n", []string{"carol", "--access", "app:shop=push"}, `action "push" is not for apps`},
+		{"an unknown app action", "long enough\n", []string{"carol", "--access", "app:shop=fly"}, `action "fly": want read, logs, deploy`},
+		{"an app without the app: prefix", "long enough\n", []string{"carol", "--access", "apps:shop=deploy"}, "for apps write app:PATTERN=ACTIONS"},
+		{"an app prefix without a pattern", "long enough\n", []string{"carol", "--access", "app:=read"}, "want app:PATTERN"},
 		{"no name", "long enough\n", nil, "accepts 1 arg"},
 	}
 	for _, tt := range tests {
@@ -187,7 +199,8 @@ func TestUserAddHashesAtCost12(t *testing.T) {
 }
 
 func TestAccountCommandsExplainThemselves(t *testing.T) {
-	for _, args := range [][]string{{"user", "--help"}, {"user", "add", "--help"}, {"robot", "--help"}, {"robot", "add", "--help"}} {
+	for _, args := range [][]string{{"user", "--help"}, {"user", "add", "--help"}, {"robot", "--help"}, {"robot", "add", "--help"},
+		{"user", "grant", "--help"}, {"robot", "grant", "--help"}} {
 		var stdout bytes.Buffer
 		if code := Run(context.Background(), args, &stdout, &bytes.Buffer{}); code != 0 {
 			t.Fatalf("%v: exit %d", args, code)
@@ -195,5 +208,57 @@ func TestAccountCommandsExplainThemselves(t *testing.T) {
 		if !strings.Contains(stdout.String(), "restart") {
 			t.Errorf("%v does not say to restart the server:\n%s", args, stdout.String())
 		}
+		if args[1] != "--help" && !strings.Contains(stdout.String(), "--access 'app:PATTERN=ACTIONS'") {
+			t.Errorf("%v does not say how to grant rights on apps:\n%s", args, stdout.String())
+		}
 	}
+}
+
+func TestUserGrant(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "berth.yaml")
+	if _, _, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "alice's password\n", "alice", "--access", "team/**=pull", "--config", path); err != nil {
+		t.Fatal(err)
+	}
+	before := loadConfigFile(t, path).Auth.Users[0]
+	stdout, _, err := runCmd(t, newUserGrantCmd(), "", "alice", "--access", "app:shop=deploy", "--access", "team/**=push", "--config", path)
+	if err != nil || !strings.Contains(stdout, "SIGHUP") {
+		t.Fatalf("%q %v", stdout, err)
+	}
+	u := loadConfigFile(t, path).Auth.Users[0]
+	if u.Password != before.Password || len(u.Access) != 2 || !slices.Equal(u.Access[0].Actions, []string{"pull", "push"}) || u.Access[1].Apps != "shop" {
+		t.Fatalf("user %+v", u)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a user the file does not have", []string{"bob", "--access", "app:shop=read"}, "no user"},
+		{"no grant", []string{"alice"}, "--access"},
+		{"a bad grant", []string{"alice", "--access", "app:shop=pull"}, "not for apps"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := runCmd(t, newUserGrantCmd(), "", append(tt.args, "--config", path)...); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one about %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseGrants(f *testing.F) {
+	for _, s := range []string{"shop/**=pull,push", "app:shop=deploy,read", "app:=read", "a:b=pull", "x=", "=pull", "app:p*=remove, approve"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		grants, err := parseGrants([]string{spec})
+		if err != nil {
+			return
+		}
+		if len(grants) != 1 || (grants[0].Repos == "") == (grants[0].Apps == "") {
+			t.Fatalf("%q: grants %+v", spec, grants)
+		}
+		if err := config.CheckGrant(grants[0]); err != nil {
+			t.Fatalf("%q was accepted as %+v, which the config refuses: %v", spec, grants[0], err)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,8 +57,16 @@ func (g *Grant) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	*g = Grant(p)
+	if err := CheckGrant(*g); err != nil {
+		return fmt.Errorf("access: %w", err)
+	}
+	return nil
+}
+
+// CheckGrant reports what is wrong with g, nil if nothing is.
+func CheckGrant(g Grant) error {
 	if problems := g.problems(); len(problems) > 0 {
-		return fmt.Errorf("access: %s", strings.Join(problems, "; "))
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }
