@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +11,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/auth"
 )
-
-// Gate admits administrators. Admin returns who is asking, or an error
-// wrapping auth.ErrUnauthorized or auth.ErrDenied.
-type Gate interface {
-	Admin(r *http.Request) (actor string, err error)
-}
 
 // errBadRequest marks errors in what the client sent.
 var errBadRequest = errors.New("bad request")
@@ -50,24 +43,12 @@ func actorOf(r *http.Request) string {
 	return "anonymous"
 }
 
-// admit runs the gate and records the actor in the request.
-func (a *API) admit(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	if a.gate == nil {
-		return r, true
-	}
-	actor, err := a.gate.Admin(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return r, false
-	}
-	return r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)), true
-}
-
-// stream registers a handler that writes its own response; an error it
-// returns before writing becomes a JSON error.
-func (a *API) stream(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+// stream registers a handler that writes its own response, for callers
+// with the right need; an error it returns before writing becomes a JSON
+// error.
+func (a *API) stream(pattern string, need right, h func(w http.ResponseWriter, r *http.Request) error) {
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		r, ok := a.admit(w, r)
+		r, ok := a.admit(w, r, need)
 		if !ok {
 			return
 		}
@@ -77,9 +58,10 @@ func (a *API) stream(pattern string, h func(w http.ResponseWriter, r *http.Reque
 	})
 }
 
-func (a *API) handle(pattern string, h handler) {
+// handle registers a handler for callers with the right need.
+func (a *API) handle(pattern string, need right, h handler) {
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		r, ok := a.admit(w, r)
+		r, ok := a.admit(w, r, need)
 		if !ok {
 			return
 		}

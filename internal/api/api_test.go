@@ -22,11 +22,11 @@ import (
 	"github.com/berth-dev/berth/internal/meta"
 )
 
-// adminGate admits "Bearer admin", denies "Bearer user" and asks anyone
-// else to log in.
+// adminGate allows "Bearer admin" everything, denies "Bearer user"
+// everything and asks anyone else to log in.
 type adminGate struct{}
 
-func (adminGate) Admin(r *http.Request) (string, error) {
+func (adminGate) Allow(r *http.Request, _ auth.Scope) (string, error) {
 	switch r.Header.Get("Authorization") {
 	case "Bearer admin":
 		return "admin", nil

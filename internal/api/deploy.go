@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/deploy"
 	"github.com/berth-dev/berth/internal/driver"
+	"github.com/berth-dev/berth/internal/spec"
 )
 
 // Deployer is the deploy engine as the API uses it.
@@ -56,26 +58,56 @@ func deployStatus(err error) error {
 	return err
 }
 
-// HandleDeploy serves the deploy endpoints under /api/apps.
+// HandleDeploy serves the deploy endpoints under /api/apps. Each asks
+// for one right on the app it names: read (status, history, following a
+// rollout, and which apps the list shows), logs, deploy, rollback (also
+// abort, which takes the app back as a rollback does), promote and
+// remove.
 func (a *API) HandleDeploy(d Deployer) {
-	a.handle("POST /api/apps/deploy", func(r *http.Request) (any, error) {
+	a.handle("POST /api/apps/deploy", known, func(r *http.Request) (any, error) {
 		var req DeployRequest
 		if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&req); err != nil {
 			return nil, fmt.Errorf("%w: reading the request: %v", errBadRequest, err)
 		}
-		rev, err := d.Deploy(r.Context(), deploy.Request{
+		dr := deploy.Request{
 			File: req.File, Dir: req.Dir, Spec: []byte(req.Spec), Env: req.Env, Images: req.Images, Actor: actorOf(r),
-		})
+		}
+		if a.gate != nil {
+			// The spec names the app: it is read from what the engine is
+			// given, as the engine reads it, so the right asked for is
+			// on the app that would be deployed.
+			app, err := spec.Parse(dr.File, dr.Spec, dr.Dir, dr.Env)
+			if err != nil {
+				return nil, deployStatus(fmt.Errorf("%w: %w", deploy.ErrSpec, err))
+			}
+			if err := a.allow(r, appScope(app.Name, auth.ActionDeploy)); err != nil {
+				return nil, err
+			}
+		}
+		rev, err := d.Deploy(r.Context(), dr)
 		return rev, deployStatus(err)
 	})
-	a.handle("GET /api/apps", func(r *http.Request) (any, error) {
-		return d.Apps(r.Context())
+	a.handle("GET /api/apps", known, func(r *http.Request) (any, error) {
+		apps, err := d.Apps(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		visible := make([]deploy.AppStatus, 0, len(apps))
+		for _, app := range apps {
+			switch err := a.allow(r, appScope(app.Name, auth.ActionRead)); {
+			case err == nil:
+				visible = append(visible, app)
+			case !errors.Is(err, auth.ErrDenied):
+				return nil, err
+			}
+		}
+		return visible, nil
 	})
-	a.handle("GET /api/apps/{app}", func(r *http.Request) (any, error) {
+	a.handle("GET /api/apps/{app}", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
 		st, err := d.Status(r.Context(), r.PathValue("app"))
 		return st, deployStatus(err)
 	})
-	a.handle("GET /api/apps/{app}/revisions", func(r *http.Request) (any, error) {
+	a.handle("GET /api/apps/{app}/revisions", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
 		limit, err := intParam(r, "limit", 20, 1000)
 		if err != nil {
 			return nil, err
@@ -86,7 +118,7 @@ func (a *API) HandleDeploy(d Deployer) {
 		}
 		return revs, deployStatus(err)
 	})
-	a.handle("POST /api/apps/{app}/rollback", func(r *http.Request) (any, error) {
+	a.handle("POST /api/apps/{app}/rollback", onApp(auth.ActionRollback), func(r *http.Request) (any, error) {
 		to, err := intParam(r, "to", 0, 1<<30)
 		if err != nil {
 			return nil, err
@@ -94,20 +126,20 @@ func (a *API) HandleDeploy(d Deployer) {
 		rev, err := d.Rollback(r.Context(), r.PathValue("app"), to, actorOf(r))
 		return rev, deployStatus(err)
 	})
-	a.handle("POST /api/apps/{app}/promote", func(r *http.Request) (any, error) {
+	a.handle("POST /api/apps/{app}/promote", onApp(auth.ActionPromote), func(r *http.Request) (any, error) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "promote"}, deployStatus(d.Promote(r.PathValue("app")))
 	})
-	a.handle("POST /api/apps/{app}/abort", func(r *http.Request) (any, error) {
+	a.handle("POST /api/apps/{app}/abort", onApp(auth.ActionRollback), func(r *http.Request) (any, error) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "abort"}, deployStatus(d.Abort(r.PathValue("app")))
 	})
-	a.handle("DELETE /api/apps/{app}", func(r *http.Request) (any, error) {
+	a.handle("DELETE /api/apps/{app}", onApp(auth.ActionRemove), func(r *http.Request) (any, error) {
 		removed, err := d.Remove(r.Context(), r.PathValue("app"))
 		return removed, deployStatus(err)
 	})
-	a.stream("GET /api/apps/{app}/revisions/{n}/events", func(w http.ResponseWriter, r *http.Request) error {
+	a.stream("GET /api/apps/{app}/revisions/{n}/events", onApp(auth.ActionRead), func(w http.ResponseWriter, r *http.Request) error {
 		return followRollout(w, r, d)
 	})
-	a.stream("GET /api/apps/{app}/logs", func(w http.ResponseWriter, r *http.Request) error {
+	a.stream("GET /api/apps/{app}/logs", onApp(auth.ActionLogs), func(w http.ResponseWriter, r *http.Request) error {
 		return streamLogs(w, r, d)
 	})
 }

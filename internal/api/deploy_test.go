@@ -80,7 +80,7 @@ func newDeployServer(t *testing.T, d *recordingDeployer) *httptest.Server {
 func TestDeployEndpointsCarryTheActor(t *testing.T) {
 	d := &recordingDeployer{}
 	srv := newDeployServer(t, d)
-	body := `{"file":"compose.yaml","spec":"services: {}","images":{"web":"shop/web:v2"}}`
+	body := `{"file":"compose.yaml","spec":"name: shop\nservices:\n  web:\n    image: shop/web:v1\n","images":{"web":"shop/web:v2"}}`
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/apps/deploy", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer admin")
 	res, err := http.DefaultClient.Do(req)

@@ -33,7 +33,7 @@ func (e statusError) HTTPStatus() int { return e.status }
 
 // HandleAudit serves GET /api/registry/audit?repo=&since=&limit=.
 func (a *API) HandleAudit(log AuditLog) {
-	a.handle("GET /api/registry/audit", func(r *http.Request) (any, error) {
+	a.handle("GET /api/registry/audit", admin, func(r *http.Request) (any, error) {
 		limit, err := intParam(r, "limit", 100, 10000)
 		if err != nil {
 			return nil, err
@@ -49,7 +49,7 @@ func (a *API) HandleAudit(log AuditLog) {
 // HandleGC serves POST /api/registry/gc?dry_run= (collect now) and
 // GET /api/registry/gc (the last collection's report).
 func (a *API) HandleGC(c Collector) {
-	a.handle("POST /api/registry/gc", func(r *http.Request) (any, error) {
+	a.handle("POST /api/registry/gc", admin, func(r *http.Request) (any, error) {
 		dry, err := boolParam(r, "dry_run")
 		if err != nil {
 			return nil, err
@@ -60,7 +60,7 @@ func (a *API) HandleGC(c Collector) {
 		}
 		return rep, err
 	})
-	a.handle("GET /api/registry/gc", func(r *http.Request) (any, error) {
+	a.handle("GET /api/registry/gc", admin, func(r *http.Request) (any, error) {
 		rep, _, ok := c.Last()
 		if !ok {
 			return nil, statusError{http.StatusNotFound, errors.New("no garbage collection has run since berth started")}
@@ -77,7 +77,7 @@ type DeliveryLog interface {
 // HandleDeliveries serves GET /api/registry/webhooks/deliveries?webhook=&limit=,
 // newest first, each with its attempts.
 func (a *API) HandleDeliveries(log DeliveryLog) {
-	a.handle("GET /api/registry/webhooks/deliveries", func(r *http.Request) (any, error) {
+	a.handle("GET /api/registry/webhooks/deliveries", admin, func(r *http.Request) (any, error) {
 		limit, err := intParam(r, "limit", 100, 10000)
 		if err != nil {
 			return nil, err

@@ -14,7 +14,7 @@ import (
 //	/v2/...        the OCI registry, without path cleaning, so that a
 //	               hostile path is refused rather than redirected
 //	/token         the token endpoint, when berth authenticates
-//	/api/...       the admin JSON API
+//	/api/...       the JSON API
 //	/metrics       Prometheus metrics
 //	/healthz       200 while the process runs
 //	/readyz        200 while it accepts requests, 503 once it stops
@@ -69,10 +69,14 @@ func health(w http.ResponseWriter, ok bool) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// adminGate admits the accounts the Authorizer lets do anything to the
-// registry itself; nil when berth does not authenticate.
+// gate asks the Authorizer for the right an API endpoint needs: "*" on
+// registry:admin for the registry's endpoints, one action on an app for
+// the deploy endpoints. A scope without actions asks only who is calling.
 type gate struct{ authz registry.Authorizer }
 
-func (g gate) Admin(r *http.Request) (string, error) {
-	return g.authz.Authorize(r, []auth.Scope{{Type: auth.TypeRegistry, Name: "admin", Actions: []string{"*"}}})
+func (g gate) Allow(r *http.Request, sc auth.Scope) (string, error) {
+	if len(sc.Actions) == 0 {
+		return g.authz.Authorize(r, nil)
+	}
+	return g.authz.Authorize(r, []auth.Scope{sc})
 }
