@@ -84,7 +84,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	p.api.HandleDeliveries(db)
 
 	res := newResolver(db, listen, p.auth.PullToken)
-	p.proxy = proxy.New(proxy.Options{}, log)
+	p.proxy = proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log)
 	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels)); err != nil {
 		return nil, err
 	}

@@ -112,6 +112,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 			log.Warn("shutdown timed out; closed remaining connections", "err", err)
 		}
 	}
+	// Upgraded connections such as WebSockets are no longer the server's
+	// to wait for or to close: the proxy closes them at the deadline.
+	if err := parts.proxy.Shutdown(sctx); err != nil {
+		log.Info("closed the proxy's upgraded connections at the shutdown deadline", "err", err)
+	}
 	cancel()
 	// Handlers cut off by Close return promptly; none may still be
 	// writing when the background work and then the stores stop.
