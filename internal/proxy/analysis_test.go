@@ -233,3 +233,18 @@ func TestStickyCookiesCannotBeForged(t *testing.T) {
 		}
 	})
 }
+
+func TestAClientGoneBeforeTheAnswerIsNoError(t *testing.T) {
+	p, front := newProxy(t, Options{})
+	slow, arrived, _ := startSlowBackend(t)
+	mustSet(t, p, Route{Host: "shop.local", Sets: []Set{{Name: "green", Revision: 2, Weight: 100, Backends: []Backend{backendOf("slow", slow)}}}})
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		conn := rawRequest(t, front, method+" / HTTP/1.1\r\nHost: shop.local\r\nContent-Length: 0\r\n\r\n")
+		<-arrived
+		conn.Close()
+		eventually(t, "the request to end", func() bool { return idleBackend(p, "slow") })
+	}
+	if st := p.Stats("shop.local", "green", 2, time.Minute); st.Requests != 2 || st.Errors != 0 {
+		t.Fatalf("green counted %d requests and %d errors, want 2 (as 499) and no error", st.Requests, st.Errors)
+	}
+}
