@@ -121,11 +121,11 @@ func (s *Service) loginFrom(r *http.Request, name, password string) (*account, e
 	}
 	acct, err := s.check(name, password, now)
 	if err == nil {
-		s.throttle.succeeded(tk, now)
+		s.throttle.succeeded(tk, s.now())
 		return acct, nil
 	}
 	s.log.InfoContext(r.Context(), "login failed", "account", name, "client", client, "remote", r.RemoteAddr)
-	clientOut, nameOut := s.throttle.failed(tk, now)
+	clientOut, nameOut := s.throttle.failed(tk, s.now())
 	if clientOut {
 		s.log.WarnContext(r.Context(), "too many failed logins: refusing logins from this address for a while",
 			"client", client, "remote", r.RemoteAddr, "per_minute", s.throttle.perMinute)

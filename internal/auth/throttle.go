@@ -80,6 +80,16 @@ func (t *throttle) refill(b *budget, now time.Time) float64 {
 	return math.Min(t.perMinute, b.left+elapsed.Minutes()*t.perMinute)
 }
 
+// set makes left what b holds as of now, or as of when it was last set
+// if that is later: a login that took long must not move the budget's
+// time back past one that started after it, which would refill it twice.
+func set(b *budget, left float64, now time.Time) {
+	b.left = left
+	if now.After(b.when) {
+		b.when = now
+	}
+}
+
 // untilOne returns how long a budget with left must wait to hold one
 // failure again.
 func (t *throttle) untilOne(left float64) time.Duration {
@@ -138,14 +148,14 @@ func (t *throttle) reserve(client netip.Prefix, name string, now time.Time) (tic
 	if c == nil {
 		c = add(t, t.clients, client, now)
 	}
-	c.left, c.when = clientLeft-1, now
+	set(c, clientLeft-1, now)
 	tk.client = true
 	if nameLeft >= 1 {
 		n := t.names[name]
 		if n == nil {
 			n = add(t, t.names, name, now)
 		}
-		n.left, n.when = nameLeft-1, now
+		set(n, nameLeft-1, now)
 		tk.name = true
 	}
 	// The attempt counts as tried from now on, so that an address gets
@@ -166,10 +176,10 @@ func (t *throttle) succeeded(tk ticket, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if b := t.clients[tk.attempt.client]; b != nil && tk.client {
-		b.left, b.when = math.Min(t.perMinute, t.refill(b, now)+1), now
+		set(b, math.Min(t.perMinute, t.refill(b, now)+1), now)
 	}
 	if b := t.names[tk.attempt.name]; b != nil && tk.name {
-		b.left, b.when = math.Min(t.perMinute, t.refill(b, now)+1), now
+		set(b, math.Min(t.perMinute, t.refill(b, now)+1), now)
 	}
 	delete(t.tried, tk.attempt)
 }

@@ -85,6 +85,27 @@ func TestThrottleGivesASuccessBack(t *testing.T) {
 	}
 }
 
+func TestThrottleTimeNeverGoesBack(t *testing.T) {
+	th := newThrottle(6) // a failure back every 10s
+	key := netip.MustParsePrefix("192.0.2.1/32")
+	t0 := testNow()
+	slow, err := th.reserve(key, "alice", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := t0.Add(5 * time.Second)
+	for i := range 5 {
+		th.fail(t, key, "n"+strconv.Itoa(i), t1)
+	}
+	// The slow login started before the others and ends with the time it
+	// started at: it gives its failure back, and that is all.
+	th.succeeded(slow, t0)
+	th.fail(t, key, "bob", t1)
+	if w := th.wait(key, "carol", t1); w == 0 {
+		t.Fatal("a success that started early refilled the budget for the time between")
+	}
+}
+
 func TestThrottleOff(t *testing.T) {
 	th := newThrottle(0)
 	key := netip.MustParsePrefix("192.0.2.1/32")
