@@ -26,23 +26,32 @@ type Deployer interface {
 	History(app string, limit int) ([]deploy.Revision, error)
 	Follow(app string, n int) ([]deploy.Event, <-chan deploy.Event, func(), error)
 	Logs(ctx context.Context, app, service string, opts driver.LogOptions, w io.Writer) error
-	Remove(ctx context.Context, app string) (deploy.Removed, error)
+	Remove(ctx context.Context, app string, opts deploy.RemoveOptions) (deploy.Removed, error)
 }
 
 // DeployRequest is the body of POST /api/apps/deploy.
 type DeployRequest struct {
-	File   string            `json:"file"`
-	Dir    string            `json:"dir,omitempty"`
-	Spec   string            `json:"spec"`
-	Env    map[string]string `json:"env,omitempty"`
+	File string            `json:"file"`
+	Dir  string            `json:"dir,omitempty"`
+	Spec string            `json:"spec"`
+	Env  map[string]string `json:"env,omitempty"`
+	// Files holds the files the spec refers to (env_file, secrets and
+	// configs), keyed by the path as the spec gives it.
+	Files  map[string][]byte `json:"files,omitempty"`
 	Images map[string]string `json:"images,omitempty"`
+	// Force allows a rollout that takes a routed host off the proxy.
+	Force bool `json:"force,omitempty"`
 }
+
+// maxDeployRequest bounds the body of a deploy: the spec and the files
+// it refers to.
+const maxDeployRequest = 16 << 20
 
 // FollowLine is one line of a followed rollout: an event, or at the end
 // the revision as it finished.
 type FollowLine struct {
-	Event    *deploy.Event    `json:"event,omitempty"`
-	Revision *deploy.Revision `json:"revision,omitempty"`
+	Event    *deploy.Event `json:"event,omitempty"`
+	Revision *Revision     `json:"revision,omitempty"`
 }
 
 // deployStatus maps the engine's errors to HTTP statuses.
@@ -66,17 +75,23 @@ func deployStatus(err error) error {
 func (a *API) HandleDeploy(d Deployer) {
 	a.handle("POST /api/apps/deploy", known, func(r *http.Request) (any, error) {
 		var req DeployRequest
-		if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&req); err != nil {
+		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxDeployRequest)).Decode(&req); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, statusError{http.StatusRequestEntityTooLarge, fmt.Errorf(
+					"the spec and the files it refers to take more than %d MiB; mount large files from the host instead", maxDeployRequest>>20)}
+			}
 			return nil, fmt.Errorf("%w: reading the request: %v", errBadRequest, err)
 		}
 		dr := deploy.Request{
-			File: req.File, Dir: req.Dir, Spec: []byte(req.Spec), Env: req.Env, Images: req.Images, Actor: actorOf(r),
+			File: req.File, Dir: req.Dir, Spec: []byte(req.Spec), Env: req.Env, Files: req.Files,
+			Images: req.Images, Actor: actorOf(r), Force: req.Force,
 		}
 		if a.gate != nil {
 			// The spec names the app: it is read from what the engine is
 			// given, as the engine reads it, so the right asked for is
 			// on the app that would be deployed.
-			app, err := spec.Parse(dr.File, dr.Spec, dr.Dir, dr.Env)
+			app, err := spec.Read(spec.Input{Name: dr.File, Data: dr.Spec, Dir: dr.Dir, Env: dr.Env, Files: dr.Files})
 			if err != nil {
 				return nil, deployStatus(fmt.Errorf("%w: %w", deploy.ErrSpec, err))
 			}
@@ -85,7 +100,10 @@ func (a *API) HandleDeploy(d Deployer) {
 			}
 		}
 		rev, err := d.Deploy(r.Context(), dr)
-		return rev, deployStatus(err)
+		if err != nil {
+			return nil, deployStatus(err)
+		}
+		return revisionOf(rev, false), nil
 	})
 	a.handle("GET /api/apps", known, func(r *http.Request) (any, error) {
 		apps, err := d.Apps(r.Context())
@@ -113,10 +131,14 @@ func (a *API) HandleDeploy(d Deployer) {
 			return nil, err
 		}
 		revs, err := d.History(r.PathValue("app"), limit)
-		for i := range revs {
-			revs[i].Spec, revs[i].Events = nil, nil // GET .../events has them
+		if err != nil {
+			return nil, deployStatus(err)
 		}
-		return revs, deployStatus(err)
+		out := make([]Revision, len(revs))
+		for i, rev := range revs {
+			out[i] = revisionOf(rev, true) // GET .../events has the events
+		}
+		return out, nil
 	})
 	a.handle("POST /api/apps/{app}/rollback", onApp(auth.ActionRollback), func(r *http.Request) (any, error) {
 		to, err := intParam(r, "to", 0, 1<<30)
@@ -124,7 +146,10 @@ func (a *API) HandleDeploy(d Deployer) {
 			return nil, err
 		}
 		rev, err := d.Rollback(r.Context(), r.PathValue("app"), to, actorOf(r))
-		return rev, deployStatus(err)
+		if err != nil {
+			return nil, deployStatus(err)
+		}
+		return revisionOf(rev, false), nil
 	})
 	a.handle("POST /api/apps/{app}/promote", onApp(auth.ActionPromote), func(r *http.Request) (any, error) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "promote"}, deployStatus(d.Promote(r.PathValue("app")))
@@ -133,7 +158,11 @@ func (a *API) HandleDeploy(d Deployer) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "abort"}, deployStatus(d.Abort(r.PathValue("app")))
 	})
 	a.handle("DELETE /api/apps/{app}", onApp(auth.ActionRemove), func(r *http.Request) (any, error) {
-		removed, err := d.Remove(r.Context(), r.PathValue("app"))
+		volumes, err := boolParam(r, "volumes")
+		if err != nil {
+			return nil, err
+		}
+		removed, err := d.Remove(r.Context(), r.PathValue("app"), deploy.RemoveOptions{Volumes: volumes})
 		return removed, deployStatus(err)
 	})
 	a.stream("GET /api/apps/{app}/revisions/{n}/events", onApp(auth.ActionRead), func(w http.ResponseWriter, r *http.Request) error {
@@ -183,10 +212,10 @@ func followRollout(w http.ResponseWriter, r *http.Request, d Deployer) error {
 	if err != nil {
 		return nil // the client has every event; the summary is a courtesy
 	}
-	for i := range revs {
-		if revs[i].Number == n {
-			revs[i].Spec, revs[i].Events = nil, nil
-			_ = enc.Encode(FollowLine{Revision: &revs[i]})
+	for _, rev := range revs {
+		if rev.Number == n {
+			shown := revisionOf(rev, true)
+			_ = enc.Encode(FollowLine{Revision: &shown})
 		}
 	}
 	return nil

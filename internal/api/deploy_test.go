@@ -63,7 +63,7 @@ func (d *recordingDeployer) Logs(_ context.Context, app, service string, _ drive
 	_, err := fmt.Fprintf(w, "%s/%s says hi\n", app, service)
 	return err
 }
-func (d *recordingDeployer) Remove(_ context.Context, app string) (deploy.Removed, error) {
+func (d *recordingDeployer) Remove(_ context.Context, app string, _ deploy.RemoveOptions) (deploy.Removed, error) {
 	d.got = append(d.got, "remove "+app)
 	return deploy.Removed{App: app, Containers: 3}, d.fail
 }

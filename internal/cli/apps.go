@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/deploy"
 )
 
@@ -92,7 +93,7 @@ func newHistoryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var revs []deploy.Revision
+			var revs []api.Revision
 			q := url.Values{"limit": {strconv.Itoa(limit)}}
 			if err := c.do(cmd.Context(), http.MethodGet, "/api/apps/"+url.PathEscape(args[0])+"/revisions", q, &revs); err != nil {
 				return err
@@ -123,7 +124,7 @@ func newHistoryCmd() *cobra.Command {
 	return cmd
 }
 
-func changed(r deploy.Revision) string {
+func changed(r api.Revision) string {
 	if len(r.Changed) == 0 {
 		return "-"
 	}
@@ -156,7 +157,7 @@ switch in the proxy.`,
 			if err != nil {
 				return err
 			}
-			var rev deploy.Revision
+			var rev api.Revision
 			q := url.Values{}
 			if to > 0 {
 				q.Set("to", strconv.Itoa(to))

@@ -9,22 +9,21 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/deploy"
+	"github.com/berth-dev/berth/internal/spec"
 )
 
 func newDeployCmd() *cobra.Command {
 	var file string
 	var images []string
-	var detach bool
+	var detach, force bool
 	cmd := &cobra.Command{
 		Use:   "deploy",
 		Short: "Roll an app out from its Compose file",
@@ -39,7 +38,14 @@ The rollout's progress is shown as it happens. The command exits 0 when
 the new revision is live, and 1 when it failed, was rolled back or was
 aborted. Ctrl-C stops watching; the rollout goes on (see berth status).
 Variables the file uses (${VAR}) come from this environment or a .env file
-beside it.`,
+beside it; the files it refers to (env_file, secrets and configs from a
+file) are read here and sent with it. berth keeps them with the revision,
+encrypted, so that a rollback reads the spec the same way, and never shows
+their values.
+
+A deploy that would take a host the app serves off the proxy (a service
+removed, its x-berth.route gone or its host changed) is refused unless
+--force is given.`,
 		Example: `  berth deploy -f compose.yaml
   berth deploy -f compose.yaml --image web=127.0.0.1:5000/shop/web:v1.4.2
   berth deploy -f compose.yaml --detach`,
@@ -53,7 +59,8 @@ beside it.`,
 			if err != nil {
 				return err
 			}
-			var rev deploy.Revision
+			req.Force = force
+			var rev api.Revision
 			if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy", nil, req, &rev); err != nil {
 				return err
 			}
@@ -68,21 +75,22 @@ beside it.`,
 	cmd.Flags().StringVarP(&file, "file", "f", "compose.yaml", "the app's Compose file")
 	cmd.Flags().StringArrayVar(&images, "image", nil, "use this image for a service: SERVICE=REF (repeatable)")
 	cmd.Flags().BoolVar(&detach, "detach", false, "start the rollout and return without following it")
+	cmd.Flags().BoolVar(&force, "force", false, "deploy even if a host the app serves would leave the proxy")
 	addServerFlags(cmd)
 	return cmd
 }
 
-// deployRequest reads the spec and the variables it refers to.
+// deployRequest reads the spec, the variables and the files it refers
+// to.
 func deployRequest(file string, images []string) (api.DeployRequest, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return api.DeployRequest{}, fmt.Errorf("reading the spec: %w", err)
-	}
-	abs, err := filepath.Abs(file)
+	in, err := spec.ReadInput(file)
 	if err != nil {
 		return api.DeployRequest{}, err
 	}
-	req := api.DeployRequest{File: filepath.Base(file), Dir: filepath.Base(filepath.Dir(abs)), Spec: string(data), Images: map[string]string{}}
+	req := api.DeployRequest{
+		File: filepath.Base(file), Dir: in.Dir, Spec: string(in.Data), Env: in.Env, Files: in.Files,
+		Images: map[string]string{},
+	}
 	for _, im := range images {
 		svc, ref, ok := strings.Cut(im, "=")
 		if !ok || svc == "" || ref == "" {
@@ -90,37 +98,7 @@ func deployRequest(file string, images []string) (api.DeployRequest, error) {
 		}
 		req.Images[svc] = ref
 	}
-	req.Env, err = referencedEnv(data, filepath.Dir(abs))
-	return req, err
-}
-
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)`)
-
-// referencedEnv returns the variables the spec names, from the
-// environment, else from a .env file in dir.
-func referencedEnv(spec []byte, dir string) (map[string]string, error) {
-	dotEnv := map[string]string{}
-	if p := filepath.Join(dir, ".env"); fileExists(p) {
-		var err error
-		if dotEnv, err = dotenv.Read(p); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", p, err)
-		}
-	}
-	env := map[string]string{}
-	for _, m := range envRef.FindAllSubmatch(spec, -1) {
-		name := string(m[1]) + string(m[2])
-		if v, ok := os.LookupEnv(name); ok {
-			env[name] = v
-		} else if v, ok := dotEnv[name]; ok {
-			env[name] = v
-		}
-	}
-	return env, nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return req, nil
 }
 
 // followRollout prints a rollout's events as they happen and fails unless
@@ -131,7 +109,7 @@ func followRollout(cmd *cobra.Command, c *apiClient, app string, n int, out io.W
 		return err
 	}
 	defer res.Body.Close()
-	var last *deploy.Revision
+	var last *api.Revision
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -173,4 +151,9 @@ func printEvent(w io.Writer, ev deploy.Event) {
 		traffic = fmt.Sprintf("  [new version: %d%%]", *ev.Traffic)
 	}
 	fmt.Fprintf(w, "%s  %-10s %s%s\n", ev.Time.Local().Format(time.TimeOnly), svc, ev.Message, traffic)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/berth-dev/berth/internal/api"
-	"github.com/berth-dev/berth/internal/deploy"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -133,7 +132,7 @@ func imagesFor(file, repo, ref string) (api.DeployRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	app, err := spec.Parse(req.File, []byte(req.Spec), req.Dir, req.Env)
+	app, err := spec.Read(spec.Input{Name: req.File, Data: []byte(req.Spec), Dir: req.Dir, Env: req.Env, Files: req.Files})
 	if err != nil {
 		return req, err
 	}
@@ -161,16 +160,16 @@ func repoOf(ref string) string {
 
 // deployPublished deploys file with ref for the services of repo and
 // follows the rollout on out.
-func deployPublished(cmd *cobra.Command, file, repo, ref string, out io.Writer) (deploy.Revision, error) {
+func deployPublished(cmd *cobra.Command, file, repo, ref string, out io.Writer) (api.Revision, error) {
 	c, err := newAPIClient(cmd)
 	if err != nil {
-		return deploy.Revision{}, err
+		return api.Revision{}, err
 	}
 	req, err := imagesFor(file, repo, ref)
 	if err != nil {
-		return deploy.Revision{}, err
+		return api.Revision{}, err
 	}
-	var rev deploy.Revision
+	var rev api.Revision
 	if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy", nil, req, &rev); err != nil {
 		return rev, err
 	}

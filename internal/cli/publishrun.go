@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
-	"github.com/berth-dev/berth/internal/deploy"
+	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/publish"
 	"github.com/berth-dev/berth/internal/release"
 )
@@ -38,7 +38,7 @@ type publishOutput struct {
 	Labels     map[string]string `json:"labels"`
 	Pushed     int               `json:"layersPushed"`
 	Skipped    int               `json:"layersSkipped"`
-	Deployed   *deploy.Revision  `json:"deployed,omitempty"`
+	Deployed   *api.Revision     `json:"deployed,omitempty"`
 }
 
 func runPublish(cmd *cobra.Command, f publishFlags) error {

@@ -12,16 +12,20 @@ import (
 )
 
 func newRemoveCmd() *cobra.Command {
-	var yes bool
+	var yes, volumes bool
 	cmd := &cobra.Command{
 		Use:   "remove APP",
 		Short: "Take an app off the host for good",
 		Long: `Remove an app: its hosts leave the proxy, its containers drain and stop,
-its network is deleted, and berth forgets its revisions, so that it can
+its networks are deleted, and berth forgets its revisions, so that it can
 neither be rolled back nor reconciled. Images stay in the registry.
-A rollout in progress must finish or be aborted first.`,
-		Example: `  berth remove shop --yes`,
-		Args:    cobra.ExactArgs(1),
+A rollout in progress must finish or be aborted first.
+
+The app's named volumes, and the data in them, are kept: deploying the
+app again finds them. --volumes removes them too.`,
+		Example: `  berth remove shop --yes
+  berth remove shop --yes --volumes   # and delete its data`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !yes {
 				return fmt.Errorf("removing %s stops its containers and deletes its history; run again with --yes to go ahead", args[0])
@@ -31,19 +35,28 @@ A rollout in progress must finish or be aborted first.`,
 				return err
 			}
 			var r deploy.Removed
-			if err := c.do(cmd.Context(), http.MethodDelete, "/api/apps/"+url.PathEscape(args[0]), nil, &r); err != nil {
+			q := url.Values{}
+			if volumes {
+				q.Set("volumes", "true")
+			}
+			if err := c.do(cmd.Context(), http.MethodDelete, "/api/apps/"+url.PathEscape(args[0]), q, &r); err != nil {
 				return err
 			}
 			hosts := "no host"
 			if len(r.Hosts) > 0 {
 				hosts = strings.Join(r.Hosts, ", ")
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s: %d containers stopped, %s off the proxy, %d revisions forgotten\n",
-				r.App, r.Containers, hosts, r.Revisions)
+			kept := "its volumes kept"
+			if r.Volumes {
+				kept = "its volumes deleted"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s: %d containers stopped, %s off the proxy, %d revisions forgotten, %s\n",
+				r.App, r.Containers, hosts, r.Revisions, kept)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "confirm the removal")
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the app's named volumes and their data")
 	addServerFlags(cmd)
 	return cmd
 }

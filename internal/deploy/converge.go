@@ -91,16 +91,23 @@ func (e *Engine) routeLive(ctx context.Context, app string) error {
 	return nil
 }
 
-// routeService sends all of a routed service's traffic to insts, the
-// containers of placement p; nothing is changed while there are none.
+// routeService sends all of a routed service's traffic to the running
+// ones of insts, the containers of placement p; nothing is changed while
+// none runs.
 func (e *Engine) routeService(svc spec.Service, p Placement, insts []driver.Instance) {
-	if svc.Route == nil || len(insts) == 0 {
+	var up []driver.Instance
+	for _, i := range insts {
+		if i.Running() && i.Addr != "" {
+			up = append(up, i)
+		}
+	}
+	if svc.Route == nil || len(up) == 0 {
 		return
 	}
 	e.setRoute(proxy.Route{
 		Host:   svc.Route.Host,
 		Health: healthCheck(svc),
-		Sets:   []proxy.Set{{Name: p.Set, Revision: p.Revision, Weight: 100, Backends: backends(insts)}},
+		Sets:   []proxy.Set{{Name: p.Set, Revision: p.Revision, Weight: 100, Backends: backends(up)}},
 	})
 }
 
@@ -175,12 +182,12 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 	warm := e.warmIDs()
 	keep := map[string]bool{}
 	if live != nil {
-		if err := e.driver.Prepare(ctx, app, driver.AppResources{}); err != nil {
+		if err := e.driver.Prepare(ctx, app, liveApp.Resources); err != nil {
 			return fmt.Errorf("preparing the host: %w", err)
 		}
 		for _, svc := range liveApp.Services {
 			p := live.Services[svc.Name]
-			ids, err := e.convergeService(ctx, app, svc, p, insts)
+			ids, err := e.convergeService(ctx, app, svc, p, insts, isJob(liveApp, svc.Name))
 			for _, id := range ids {
 				keep[id] = true
 			}
@@ -203,14 +210,16 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 }
 
 // convergeService keeps svc at its replica count at placement p and
-// returns the IDs of its containers.
-func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance) ([]string, error) {
+// returns the IDs of its containers. A container the host is restarting
+// under its restart policy counts. A job's containers are kept as they
+// are, exited or not, and never started again.
+func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance, job bool) ([]string, error) {
 	var mine, dead []driver.Instance
 	for _, i := range insts {
 		if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set {
 			continue
 		}
-		if i.Running() {
+		if i.Alive() || job {
 			mine = append(mine, i)
 		} else {
 			dead = append(dead, i)

@@ -2,9 +2,6 @@ package deploy
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,6 +20,9 @@ type Request struct {
 	Spec []byte
 	// Env holds the deployer's variables the spec refers to.
 	Env map[string]string
+	// Files holds the files the spec refers to (env_file, secrets and
+	// configs), keyed by the path as the spec gives it.
+	Files map[string][]byte
 	// Images overrides the image of services: service -> reference.
 	Images map[string]string
 	Actor  string
@@ -41,9 +41,12 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 	if err := e.waitRecovered(ctx); err != nil {
 		return Revision{}, err
 	}
-	app, err := spec.Parse(req.File, req.Spec, req.Dir, req.Env)
+	app, err := spec.Read(spec.Input{Name: req.File, Data: req.Spec, Dir: req.Dir, Env: req.Env, Files: req.Files})
 	if err != nil {
 		return Revision{}, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	if err := e.applies(req.File, req.Spec, app); err != nil {
+		return Revision{}, err
 	}
 	for svc := range req.Images {
 		if _, ok := serviceNamed(app, svc); !ok {
@@ -67,7 +70,7 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 		images[svc.Name] = img
 	}
 	rev := &Revision{
-		App: app.Name, File: req.File, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env,
+		App: app.Name, File: req.File, Dir: req.Dir, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env, Files: req.Files,
 		Actor: req.Actor, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
 	return e.launch(ctx, rev, app, images, nil, req.Force)
@@ -153,12 +156,14 @@ func keepsRoutes(live *Revision, liveApp, next *spec.App) error {
 
 // place decides where each service of the new revision runs: a service
 // whose image and configuration did not change keeps its containers, any
-// other gets a new set of the colour its old set is not.
+// other gets a new set of the colour its old set is not, and so does one
+// that depends, with restart: true, on a service that changed. Changed
+// lists the services to roll, each after the services it depends on.
 func place(n int, app *spec.App, images map[string]ServiceImage, prev *Revision, adopt map[string]Placement) (map[string]Placement, []string, string) {
 	out := map[string]Placement{}
-	var changed, strategies []string
+	changed := map[string]bool{}
 	for _, svc := range app.Services {
-		p := Placement{ServiceImage: images[svc.Name], Config: configHash(svc), Revision: n, Set: "blue"}
+		p := Placement{ServiceImage: images[svc.Name], Config: svc.ConfigDigest(), Revision: n, Set: "blue"}
 		if prev != nil {
 			if old, ok := prev.Services[svc.Name]; ok {
 				if old.Digest == p.Digest && old.Config == p.Config {
@@ -168,15 +173,74 @@ func place(n int, app *spec.App, images map[string]ServiceImage, prev *Revision,
 				p.Set = otherSet(old.Set)
 			}
 		}
-		if a, ok := adopt[svc.Name]; ok && a.Set == p.Set && a.Digest == p.Digest && a.Config == p.Config {
-			p.Revision = a.Revision
-		}
 		out[svc.Name] = p
-		changed = append(changed, svc.Name)
+		changed[svc.Name] = true
+	}
+	// Restart dependents of what changed, until nothing more does.
+	for again := true; again; {
+		again = false
+		for _, svc := range app.Services {
+			if changed[svc.Name] || !restartsWith(svc, changed) {
+				continue
+			}
+			p := out[svc.Name]
+			p.Revision, p.Set = n, otherSet(p.Set)
+			out[svc.Name], changed[svc.Name], again = p, true, true
+		}
+	}
+	var order, strategies []string
+	for _, name := range rollOrder(app) {
+		if !changed[name] {
+			continue
+		}
+		p := out[name]
+		if a, ok := adopt[name]; ok && a.Set == p.Set && a.Digest == p.Digest && a.Config == p.Config {
+			p.Revision = a.Revision
+			out[name] = p
+		}
+		svc, _ := serviceNamed(app, name)
+		order = append(order, name)
 		strategies = append(strategies, string(svc.Strategy))
 	}
 	sort.Strings(strategies)
-	return out, changed, strings.Join(dedupe(strategies), ",")
+	return out, order, strings.Join(dedupe(strategies), ",")
+}
+
+// restartsWith reports whether svc restarts when one of the changed
+// services it depends on is updated (depends_on's restart: true).
+func restartsWith(svc spec.Service, changed map[string]bool) bool {
+	for _, d := range svc.DependsOn {
+		if d.Restart && changed[d.Service] {
+			return true
+		}
+	}
+	return false
+}
+
+// rollOrder lists app's services so that each comes after the services
+// it depends on, and otherwise by name. The spec has no cycles.
+func rollOrder(app *spec.App) []string {
+	var order []string
+	done := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if done[name] {
+			return
+		}
+		done[name] = true
+		svc, ok := serviceNamed(app, name)
+		if !ok {
+			return // a dependency left out of the app (required: false)
+		}
+		for _, d := range svc.DependsOn {
+			visit(d.Service)
+		}
+		order = append(order, name)
+	}
+	for _, svc := range app.Services {
+		visit(svc.Name)
+	}
+	return order
 }
 
 func dedupe(s []string) []string {
@@ -187,14 +251,6 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
-}
-
-// configHash identifies a service's configuration apart from its image.
-func configHash(svc spec.Service) string {
-	svc.Image = ""
-	data, _ := json.Marshal(svc) // plain data: cannot fail
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:8])
 }
 
 // liveOf returns the live revision of app and its spec, or nils.
@@ -210,7 +266,7 @@ func (e *Engine) liveOf(app string) (*Revision, *spec.App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	parsed, err := spec.Parse(rev.File, rev.Spec, rev.App, rev.Env)
+	parsed, err := rev.read()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the spec of live revision %d: %w", rev.Number, err)
 	}
@@ -247,7 +303,7 @@ func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string)
 	if err != nil {
 		return Revision{}, err
 	}
-	parsed, err := spec.Parse(target.File, target.Spec, target.App, target.Env)
+	parsed, err := target.read()
 	if err != nil {
 		return Revision{}, fmt.Errorf("reading the spec of revision %d: %w", to, err)
 	}
@@ -258,7 +314,7 @@ func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string)
 		adopt[name] = p
 	}
 	rev := &Revision{
-		App: app, File: target.File, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env,
+		App: app, File: target.File, Dir: target.Dir, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env, Files: target.Files,
 		Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
 	// A rollback restores what ran before, routes included.

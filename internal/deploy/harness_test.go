@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -269,11 +270,12 @@ func (r resolver) Resolve(_ context.Context, ref string) (deploy.ServiceImage, e
 
 // webApp is the program of the harness's images: a web server on port
 // 8080 that answers GET / with its VERSION after DELAY, and /healthz with
-// 200 unless FAIL_HEALTH=1, or FAIL_FIRST=1 for the image's first
-// container; FAIL_RATE=1 makes GET / answer 500. It listens only once
+// 200 unless FAIL_HEALTH=1, FAIL_FIRST=1 for the image's first
+// container, or once FAIL_HEALTH_AFTER has passed; FAIL_RATE=1 makes GET / answer 500. It listens only once
 // LISTEN_AFTER has passed since it started, never with
 // HANG_AFTER_FIRST=1 but for the image's first container.
-// With -healthcheck it checks itself instead.
+// With -healthcheck it checks itself instead, and with -exit N it exits
+// with N at once, as a job.
 func (h *harness) webApp(ref string) memory.Program {
 	return func(ctx context.Context, p *memory.Process) int {
 		if len(p.Args) > 1 && p.Args[1] == "-healthcheck" {
@@ -287,6 +289,11 @@ func (h *harness) webApp(ref string) memory.Program {
 			}
 			return 0
 		}
+		if len(p.Args) > 2 && p.Args[1] == "-exit" {
+			fmt.Fprintln(p.Stdout, "job done")
+			code, _ := strconv.Atoi(p.Args[2])
+			return code
+		}
 		if broken, _ := h.broken.Load(ref); broken != nil {
 			fmt.Fprintln(p.Stdout, "cannot start")
 			return 1
@@ -295,6 +302,8 @@ func (h *harness) webApp(ref string) memory.Program {
 		nth := n.(*atomic.Int64).Add(1)
 		// FAIL_FIRST=1 makes the first container of the image unhealthy.
 		failHealth := p.Getenv("FAIL_HEALTH") == "1" || (p.Getenv("FAIL_FIRST") == "1" && nth == 1)
+		failAfter, _ := time.ParseDuration(p.Getenv("FAIL_HEALTH_AFTER"))
+		begun := time.Now()
 		listenAfter, _ := time.ParseDuration(p.Getenv("LISTEN_AFTER"))
 		if p.Getenv("HANG_AFTER_FIRST") == "1" && nth > 1 {
 			listenAfter = time.Hour
@@ -326,7 +335,7 @@ func (h *harness) webApp(ref string) memory.Program {
 			fmt.Fprintln(w, version)
 		})
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-			if failHealth {
+			if failHealth || (failAfter > 0 && time.Since(begun) > failAfter) {
 				http.Error(w, "unhealthy", http.StatusInternalServerError)
 				return
 			}

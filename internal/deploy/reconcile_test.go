@@ -91,6 +91,11 @@ func TestStatusAndFollowDuringRolloutsAreSafe(t *testing.T) {
 	refs := []string{h.image("shop/web", "v1"), h.image("shop/web", "v2"), h.image("shop/web", "v3")}
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	e := h.engine
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
 	go func() {
 		defer close(done)
 		for {
@@ -99,8 +104,8 @@ func TestStatusAndFollowDuringRolloutsAreSafe(t *testing.T) {
 				return
 			default:
 			}
-			if st, err := h.engine.Status(ctx(t), "shop"); err == nil && st.Rollout != nil {
-				if past, c, end, err := h.engine.Follow("shop", st.Rollout.Revision); err == nil {
+			if st, err := e.Status(ctx(t), "shop"); err == nil && st.Rollout != nil {
+				if past, c, end, err := e.Follow("shop", st.Rollout.Revision); err == nil {
 					_ = past
 					if c != nil {
 						select {
@@ -111,8 +116,8 @@ func TestStatusAndFollowDuringRolloutsAreSafe(t *testing.T) {
 					end()
 				}
 			}
-			_, _ = h.engine.Apps(ctx(t))
-			_, _ = h.engine.History("shop", 10)
+			_, _ = e.Apps(ctx(t))
+			_, _ = e.History("shop", 10)
 		}
 	}()
 	for _, ref := range refs {
@@ -121,8 +126,6 @@ func TestStatusAndFollowDuringRolloutsAreSafe(t *testing.T) {
 			t.Fatalf("revision %d: %s (%s)", rev.Number, got.Outcome, got.Reason)
 		}
 	}
-	close(stop)
-	<-done
 }
 
 func TestCloseWaitsForAWarmSetThatIsGoing(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/driver"
-	"github.com/berth-dev/berth/internal/spec"
 )
 
 // Removed says what Remove took off the host.
@@ -15,12 +14,23 @@ type Removed struct {
 	Containers int      `json:"containers"`
 	Hosts      []string `json:"hosts"`
 	Revisions  int      `json:"revisions"`
+	// Volumes says whether the app's named volumes went too.
+	Volumes bool `json:"volumes"`
+}
+
+// RemoveOptions say what Remove takes besides the app's containers,
+// routes, networks and history.
+type RemoveOptions struct {
+	// Volumes removes the app's own named volumes and their data; by
+	// default they are kept, so that deploying the app again finds them.
+	Volumes bool
 }
 
 // Remove takes app off the host for good: its hosts leave the proxy, its
-// containers drain and stop, its network goes, and its record and history
-// are deleted. A rollout in progress must end (or be aborted) first.
-func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
+// containers drain and stop, its networks go, and its record and history
+// are deleted; its volumes too when opts say so. A rollout in progress
+// must end (or be aborted) first.
+func (e *Engine) Remove(ctx context.Context, app string, opts RemoveOptions) (Removed, error) {
 	if err := e.waitRecovered(ctx); err != nil {
 		return Removed{}, err
 	}
@@ -35,7 +45,7 @@ func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
 	}
 	defer e.release(app)
 
-	out := Removed{App: app}
+	out := Removed{App: app, Volumes: opts.Volumes}
 	revs, err := e.store.revisions(app, 1<<30)
 	if err != nil {
 		return out, err
@@ -44,7 +54,7 @@ func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
 	for _, r := range revs {
 		// Every revision's hosts: one that failed may have routed a host
 		// the live one does not.
-		if parsed, err := spec.Parse(r.File, r.Spec, r.App, r.Env); err == nil {
+		if parsed, err := r.read(); err == nil {
 			for _, svc := range parsed.Services {
 				if svc.Route != nil && svc.Route.Host != "" {
 					hosts[svc.Route.Host] = true
@@ -73,8 +83,8 @@ func (e *Engine) Remove(ctx context.Context, app string) (Removed, error) {
 		out.Containers += len(insts)
 	}
 
-	if err := e.driver.Release(ctx, app, driver.ReleaseOptions{}); err != nil {
-		return out, fmt.Errorf("removing the network of %s: %w", app, err)
+	if err := e.driver.Release(ctx, app, driver.ReleaseOptions{Volumes: opts.Volumes}); err != nil {
+		return out, fmt.Errorf("removing the networks of %s: %w", app, err)
 	}
 	e.log.Info("app removed", "app", app, "containers", out.Containers, "revisions", out.Revisions)
 	return out, nil

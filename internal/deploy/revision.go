@@ -3,6 +3,8 @@ package deploy
 import (
 	"errors"
 	"time"
+
+	"github.com/berth-dev/berth/internal/spec"
 )
 
 // Outcome is where a rollout stands or how it ended.
@@ -65,9 +67,11 @@ type Event struct {
 
 // Revision is one rollout of an app and what it ran.
 type Revision struct {
-	App      string `json:"app"`
-	Number   int    `json:"number"`
-	File     string `json:"file"`
+	App    string `json:"app"`
+	Number int    `json:"number"`
+	File   string `json:"file"`
+	// Dir is the directory the spec came from, as the deployer gave it.
+	Dir      string `json:"dir,omitempty"`
 	Spec     []byte `json:"spec"` // the compose file as deployed
 	SpecHash string `json:"specHash"`
 	// Env holds the variables the spec's ${...} took from the deployer's
@@ -96,4 +100,13 @@ func otherSet(set string) string {
 		return "green"
 	}
 	return "blue"
+}
+
+// read reads the revision's spec as it was deployed.
+func (r Revision) read() (*spec.App, error) {
+	dir := r.Dir
+	if dir == "" {
+		dir = r.App // revisions from before Dir was kept
+	}
+	return spec.Read(spec.Input{Name: r.File, Data: r.Spec, Dir: dir, Env: r.Env, Files: r.Files})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/berth-dev/berth/internal/driver"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -159,7 +158,7 @@ func (ro *rollout) liveNumber() int {
 // roll takes every changed service to the new revision in order, and on
 // failure takes the ones already done back.
 func (ro *rollout) roll(ctx context.Context) error {
-	if err := ro.e.driver.Prepare(ctx, ro.rev.App, driver.AppResources{}); err != nil {
+	if err := ro.e.driver.Prepare(ctx, ro.rev.App, ro.app.Resources); err != nil {
 		return fmt.Errorf("preparing the host: %w", err)
 	}
 	var done []*svcRollout

@@ -85,7 +85,7 @@ func containerSpec(app string, svc spec.Service, p Placement, idx int) driver.Co
 		App: app, Service: svc.Name, Revision: p.Revision, Set: p.Set, Index: idx,
 		Image: p.Image, PullPolicy: svc.PullPolicy,
 		Entrypoint: svc.Entrypoint, Command: svc.Command, Env: svc.Env, Labels: svc.Labels,
-		Health: svc.Healthcheck, StopGrace: svc.StopGrace,
+		Health: svc.Healthcheck, StopGrace: svc.StopGrace, Runtime: svc.Runtime,
 	}
 	if svc.Route != nil {
 		cs.Port = svc.Route.Port

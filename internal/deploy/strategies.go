@@ -13,6 +13,9 @@ func (s *svcRollout) run(ctx context.Context) error {
 	if err := s.pull(ctx); err != nil {
 		return err
 	}
+	if isJob(s.ro.app, s.name) {
+		return s.runJob(ctx)
+	}
 	rollback := s.ro.rev.RollbackOf != 0
 	switched := s.routed() && string(s.svc.Strategy) != "rolling"
 	switch {

@@ -47,6 +47,20 @@ func (s *svcRollout) revert(ctx context.Context) error {
 		s.new = nil
 		return nil
 	}
+	if isJob(s.ro.app, s.name) {
+		// The previous run stays as it ended; the new one goes.
+		s.ro.e.retire(ctx, s.new, s.svc.StopGrace)
+		s.new = nil
+		return nil
+	}
+	if s.svc.Exclusive() || (s.oldSvc != nil && s.oldSvc.Exclusive()) {
+		// Two containers of the service cannot run at once: the new
+		// ones stop before the old ones start again.
+		gone := s.new
+		s.new = nil
+		s.route(100, 0)
+		s.ro.e.retire(ctx, gone, s.svc.StopGrace)
+	}
 	if missing := len(s.retired); missing > 0 && s.oldSvc != nil {
 		s.ro.event(s.name, nil, "restarting %d replicas of the previous version", missing)
 		insts, err := s.ro.e.startReady(ctx, s.ro.rev.App, *s.oldSvc, *s.from, maxIndex(s.old, s.retired)+1, missing,
@@ -76,6 +90,10 @@ func (s *svcRollout) revert(ctx context.Context) error {
 // replicas go now, and a host the service no longer uses is dropped.
 func (s *svcRollout) finish() {
 	ctx := context.WithoutCancel(s.ro.e.ctx)
+	if isJob(s.ro.app, s.name) {
+		s.ro.e.removeJobRuns(ctx, s.ro.rev.App, s.name, s.to)
+		return
+	}
 	if s.routed() {
 		s.route(0, 100)
 	}

@@ -83,3 +83,9 @@ func (p *parser) stateful(s *Service, at func(...string) []string) {
 		p.add(path, "%d replicas would run at once, and %s; run one%s", s.Replicas, why, or)
 	}
 }
+
+// Exclusive reports whether two containers of the service cannot run at
+// once (a named volume it writes to without shared_volumes, a fixed host
+// port, a fixed address): the engine then stops an old container before
+// it starts a new one, when it rolls and when it reverts.
+func (s Service) Exclusive() bool { return len(exclusives(&s)) > 0 }

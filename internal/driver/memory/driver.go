@@ -74,7 +74,11 @@ var applied = []string{
 
 // Refuses says why the driver does not apply the service key at path.
 func (d *Driver) Refuses(path string) string {
-	covers := func(key string) bool { return path == key || strings.HasPrefix(path, key+".") }
+	// A key is applied when it is one of those keys, below one, or a
+	// mapping that holds one (deploy holds deploy.replicas).
+	covers := func(key string) bool {
+		return path == key || strings.HasPrefix(path, key+".") || strings.HasPrefix(key, path+".")
+	}
 	if slices.ContainsFunc(applied, covers) || slices.ContainsFunc(d.opts.Record, covers) {
 		return ""
 	}
