@@ -27,6 +27,7 @@ type Deployer interface {
 	Follow(app string, n int) ([]deploy.Event, <-chan deploy.Event, func(), error)
 	Logs(ctx context.Context, app, service string, opts driver.LogOptions, w io.Writer) error
 	Remove(ctx context.Context, app string, opts deploy.RemoveOptions) (deploy.Removed, error)
+	Inspect(ctx context.Context, app, service string) ([]deploy.ContainerDetail, error)
 }
 
 // DeployRequest is the body of POST /api/apps/deploy.
@@ -124,6 +125,10 @@ func (a *API) HandleDeploy(d Deployer) {
 	a.handle("GET /api/apps/{app}", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
 		st, err := d.Status(r.Context(), r.PathValue("app"))
 		return st, deployStatus(err)
+	})
+	a.handle("GET /api/apps/{app}/services/{service}", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
+		cs, err := d.Inspect(r.Context(), r.PathValue("app"), r.PathValue("service"))
+		return cs, deployStatus(err)
 	})
 	a.handle("GET /api/apps/{app}/revisions", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
 		limit, err := intParam(r, "limit", 20, 1000)

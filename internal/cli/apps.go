@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,15 +17,32 @@ import (
 )
 
 func newStatusCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, inspect bool
 	cmd := &cobra.Command{
-		Use:   "status [APP]",
-		Short: "Show what runs: every app, or one app's services",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "status [APP [SERVICE]]",
+		Short: "Show what runs: every app, one app's services, or one service's containers",
+		Long: `Show what runs. Without arguments, every app; with APP, its live revision,
+the rollout in progress and each service's image, digest, host, published
+ports, replicas and health; with APP SERVICE, the service's containers.
+
+--inspect shows, for each container of the service, what the host applied
+as it reports it: mounts, published ports, limits, user, security options,
+networks, and the secrets and configs placed in it (their paths, owners
+and modes, never their content).`,
+		Example: `  berth status
+  berth status shop
+  berth status shop db --inspect`,
+		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(cmd)
 			if err != nil {
 				return err
+			}
+			if len(args) == 2 {
+				return serviceStatus(cmd, c, args[0], args[1], inspect, asJSON)
+			}
+			if inspect {
+				return fmt.Errorf("--inspect shows one service's containers: berth status APP SERVICE --inspect")
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			defer tw.Flush()
@@ -50,15 +68,20 @@ func newStatusCmd() *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), st)
 			}
 			fmt.Fprintf(tw, "app %s, live revision %d, rollout: %s\n\n", st.Name, st.Live, rolloutSummary(st.Rollout))
-			fmt.Fprintln(tw, "SERVICE\tIMAGE\tDIGEST\tPULL\tSTRATEGY\tHOST\tREPLICAS\tRUNNING\tHEALTHY")
+			fmt.Fprintln(tw, "SERVICE\tIMAGE\tDIGEST\tPULL\tSTRATEGY\tHOST\tPORTS\tREPLICAS\tRUNNING\tHEALTHY")
 			for _, s := range st.Services {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", s.Name, s.Ref, shortID(s.Digest), s.PullPolicy,
-					s.Strategy, dash(s.Host), s.Replicas, s.Running, s.Healthy)
+				running := strconv.Itoa(s.Running)
+				if s.Job {
+					running = fmt.Sprintf("job, %d completed", s.Completed)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", s.Name, s.Ref, shortID(s.Digest), s.PullPolicy,
+					s.Strategy, dash(s.Host), dash(strings.Join(s.Ports, ", ")), s.Replicas, running, s.Healthy)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&inspect, "inspect", false, "with APP SERVICE: show what the host applied to each container")
 	addServerFlags(cmd)
 	return cmd
 }

@@ -37,11 +37,17 @@ type ServiceStatus struct {
 	PullPolicy string `json:"pullPolicy"`
 	Strategy   string `json:"strategy"`
 	Host       string `json:"host,omitempty"`
-	Revision   int    `json:"revision"`
-	Set        string `json:"set"`
-	Replicas   int    `json:"replicas"`
-	Running    int    `json:"running"`
-	Healthy    int    `json:"healthy"`
+	// Ports are the ports it publishes on the host.
+	Ports    []string `json:"ports,omitempty"`
+	Revision int      `json:"revision"`
+	Set      string   `json:"set"`
+	Replicas int      `json:"replicas"`
+	Running  int      `json:"running"`
+	Healthy  int      `json:"healthy"`
+	// Job says the service runs to completion; Completed counts its
+	// containers that exited with 0.
+	Job       bool `json:"job,omitempty"`
+	Completed int  `json:"completed,omitempty"`
 }
 
 // Apps returns the status of every app.
@@ -87,12 +93,19 @@ func (e *Engine) Status(ctx context.Context, app string) (AppStatus, error) {
 	for _, svc := range liveApp.Services {
 		p := live.Services[svc.Name]
 		ss := ServiceStatus{Name: svc.Name, Ref: p.Ref, Digest: p.Digest, PullPolicy: string(svc.PullPolicy),
-			Strategy: string(svc.Strategy), Revision: p.Revision, Set: p.Set, Replicas: svc.Replicas}
+			Strategy: string(svc.Strategy), Revision: p.Revision, Set: p.Set, Replicas: svc.Replicas,
+			Ports: Ports(svc.Runtime), Job: isJob(liveApp, svc.Name)}
 		if svc.Route != nil {
 			ss.Host = svc.Route.Host
 		}
 		for _, i := range insts {
-			if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set || !i.Running() {
+			if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set {
+				continue
+			}
+			if ss.Job && i.State == "exited" && i.ExitCode == 0 {
+				ss.Completed++
+			}
+			if !i.Running() {
 				continue
 			}
 			ss.Running++
