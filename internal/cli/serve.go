@@ -37,7 +37,16 @@ Settings come from flags, then BERTH_* environment variables, then the
 config file (--config or BERTH_CONFIG; berth init writes one), then
 defaults. Without users or robots in the config berth does not
 authenticate, and it refuses to listen beyond loopback unless given
---insecure-no-auth.`,
+--insecure-no-auth.
+
+Web pages cannot drive berth: a state-changing request (any method but
+GET, HEAD and OPTIONS) that comes from another web origin (its Origin
+header, or Sec-Fetch-Site: cross-site) gets 403, and one under /api/
+must say Content-Type: application/json, even without a body. Without
+accounts on loopback, berth answers only to loopback addresses,
+localhost and names under it, and --allowed-host names; others get 421,
+which stops DNS rebinding. With --allowed-host set that holds always.
+A request body that sends nothing for --body-idle-timeout is cut.`,
 		Example: `  berth serve
   berth serve --listen 127.0.0.1:5000 --data /var/lib/berth
   berth init && berth serve --config berth.yaml
@@ -55,6 +64,9 @@ authenticate, and it refuses to listen beyond loopback unless given
 	f.String("log-format", def.Log.Format, "text or json (env "+config.EnvLogFormat+")")
 	f.StringToString("label", nil, "label every container and network berth deploys: KEY=VALUE (repeatable)")
 	f.Bool("insecure-no-auth", false, "serve without authentication on an address other hosts can reach")
+	f.StringSlice("allowed-host", nil, "a host name the registry and API answer to besides loopback ones (repeatable; env "+config.EnvAllowedHosts+")")
+	f.StringSlice("allowed-origin", nil, "a web origin (scheme://host[:port]) whose pages may change state (repeatable; env "+config.EnvAllowedOrigins+")")
+	f.Duration("body-idle-timeout", def.Server.BodyIdleTimeout, "cut a request body that sends nothing for this long (env "+config.EnvBodyIdleTimeout+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loadConfig(cmd.Flags())
 		if err != nil {
@@ -127,6 +139,12 @@ func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 			cfg.Labels = labels
 		case "insecure-no-auth":
 			cfg.InsecureNoAuth = fl.Value.String() == "true"
+		case "allowed-host":
+			cfg.Server.AllowedHosts, err = f.GetStringSlice("allowed-host")
+		case "allowed-origin":
+			cfg.Server.AllowedOrigins, err = f.GetStringSlice("allowed-origin")
+		case "body-idle-timeout":
+			cfg.Server.BodyIdleTimeout, err = time.ParseDuration(fl.Value.String())
 		}
 	})
 	if err != nil {

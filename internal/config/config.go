@@ -31,6 +31,9 @@ type Config struct {
 	// InsecureNoAuth allows serving without authentication on an address
 	// other hosts can reach.
 	InsecureNoAuth bool `yaml:"insecure_no_auth"`
+	// Server configures the HTTP server on Listen: which hosts and web
+	// origins it answers, and its timeouts.
+	Server Server `yaml:"server"`
 	// Proxy configures the edge proxy on ProxyListen.
 	Proxy Proxy `yaml:"proxy"`
 
@@ -58,6 +61,7 @@ func Default() Config {
 		Log:             Log{Level: "info", Format: "text"},
 		Auth:            Auth{Service: "berth", TokenTTL: 5 * time.Minute, FailedLoginsPerMinute: 10},
 		GC:              GC{Interval: 24 * time.Hour, Grace: time.Hour},
+		Server:          defaultServer(),
 		Proxy:           defaultProxy(),
 	}
 }
@@ -97,7 +101,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	if v, ok := lookup(EnvLogFormat); ok {
 		c.Log.Format = v
 	}
-	return nil
+	return c.applyServerEnv(lookup)
 }
 
 // Validate reports every problem with c at once.
@@ -129,6 +133,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.Log.Format))
 	}
 	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.Server.validate()...)
 	errs = append(errs, c.Proxy.validate()...)
 	errs = append(errs, c.validatePolicy()...)
 	return errors.Join(errs...)

@@ -15,6 +15,20 @@ log:
   level: info
   format: text
 
+# The HTTP server of the registry and the API. Without accounts on
+# loopback it answers only to loopback addresses and localhost, so that
+# no web page can reach it by DNS rebinding; allowed_hosts adds names
+# (and, once set, is checked with accounts too). allowed_origins lists web
+# origins (scheme://host[:port]) besides berth's own whose pages may
+# change anything. A request body that sends nothing for
+# body_idle_timeout is cut; one that keeps sending never is.
+server:
+  allowed_hosts: []
+  allowed_origins: []
+  body_idle_timeout: 1m
+  read_header_timeout: 30s
+  idle_timeout: 2m
+
 # Without users or robots berth does not authenticate, and then it only
 # listens on loopback unless insecure_no_auth is true. Add accounts with
 #   berth user add NAME --config berth.yaml [--admin] [--access 'team/**=pull,push']

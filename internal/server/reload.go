@@ -96,6 +96,7 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 		"retention":        reflect.DeepEqual(cfg.Retention, p.cfg.Retention),
 		"gc":               cfg.GC == p.cfg.GC,
 		"webhooks":         reflect.DeepEqual(cfg.Webhooks, p.cfg.Webhooks),
+		"server":           reflect.DeepEqual(cfg.Server, p.cfg.Server),
 		"proxy":            cfg.Proxy == p.cfg.Proxy,
 	} {
 		if !same {
