@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/idlebody"
 	"github.com/berth-dev/berth/internal/meta"
 )
 
@@ -75,8 +75,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 
 	var inflight sync.WaitGroup
 	var serving atomic.Bool
-	srv := newHTTPServer(tracked(&inflight, parts.routes(&serving)), log)
-	proxySrv := newHTTPServer(tracked(&inflight, parts.proxy), log)
+	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&serving), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
+	// The proxy keeps the default header and idle timeouts.
+	proxySrv := newHTTPServer(tracked(&inflight, parts.proxy), config.Default().Server, log)
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
 	go func() { served <- proxySrv.Serve(proxyLn) }()
@@ -136,11 +137,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	return nil
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+// newHTTPServer serves h with the header and idle timeouts of s. It sets
+// no ReadTimeout: that would bound a whole upload, however well it goes;
+// idlebody cuts a body that stops instead.
+func newHTTPServer(h http.Handler, s config.Server, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		IdleTimeout:       s.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
