@@ -102,9 +102,22 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = coded.HTTPStatus()
 	}
 	if status >= 500 {
-		a.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		// The detail (a path, a database message) stays in the log; the
+		// client gets the id to find it there.
+		id := requestID(r)
+		a.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
+			"request_id", id, "err", err)
+		w.Header().Set("X-Request-Id", id)
+		writeJSON(w, status, internalErrorBody{Error: "internal error", RequestID: id})
+		return
 	}
 	writeJSON(w, status, errorBody{Error: err.Error()})
+}
+
+// internalErrorBody answers a request that failed on the server's side.
+type internalErrorBody struct {
+	Error     string `json:"error"`
+	RequestID string `json:"requestId"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

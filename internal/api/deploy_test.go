@@ -147,8 +147,12 @@ func TestDeployErrorsMapToStatuses(t *testing.T) {
 		if code := call(t, http.MethodPost, srv.URL+"/api/apps/shop/promote", "Bearer admin", &e); code != c.want {
 			t.Errorf("%v: %d, want %d", c.err, code, c.want)
 		}
-		if !strings.Contains(e.Error, c.err.Error()) {
-			t.Errorf("error body %q does not carry %q", e.Error, c.err)
+		want := c.err.Error()
+		if c.want >= 500 {
+			want = "internal error" // the detail stays in the server's log
+		}
+		if !strings.Contains(e.Error, want) {
+			t.Errorf("error body %q does not carry %q", e.Error, want)
 		}
 	}
 }
