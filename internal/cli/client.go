@@ -99,7 +99,9 @@ func (c *apiClient) open(ctx context.Context, method, path string, query url.Val
 	if err != nil {
 		return nil, err
 	}
-	if in != nil {
+	if in != nil || method != http.MethodGet && method != http.MethodHead {
+		// The server refuses a state-changing call of any other type,
+		// with or without a body: a web page cannot send this one.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.user != "" {
@@ -115,10 +117,15 @@ func (c *apiClient) open(ctx context.Context, method, path string, query url.Val
 	defer res.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	var e struct {
-		Error string `json:"error"`
+		Error     string `json:"error"`
+		RequestID string `json:"requestId"`
 	}
 	if json.Unmarshal(data, &e) == nil && e.Error != "" {
-		return nil, &apiError{status: res.StatusCode, msg: fmt.Sprintf("%s: %s", res.Status, e.Error)}
+		msg := fmt.Sprintf("%s: %s", res.Status, e.Error)
+		if e.RequestID != "" {
+			msg += fmt.Sprintf(" (request %s; the server's log has the details)", e.RequestID)
+		}
+		return nil, &apiError{status: res.StatusCode, msg: msg}
 	}
 	return nil, &apiError{status: res.StatusCode, msg: fmt.Sprintf("%s from %s", res.Status, u.Redacted())}
 }

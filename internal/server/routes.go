@@ -18,6 +18,9 @@ import (
 //	/metrics       Prometheus metrics
 //	/healthz       200 while the process runs
 //	/readyz        200 while it accepts requests, 503 once it stops
+//
+// A guard in front refuses requests for other host names and
+// state-changing requests from other web sites.
 func (p *parts) routes(serving *atomic.Bool) http.Handler {
 	metricsHandler := p.metrics.Handler()
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +42,8 @@ func (p *parts) routes(serving *atomic.Bool) http.Handler {
 			http.NotFound(w, r)
 		}
 	})
-	return p.metrics.Wrap(routeName, inner)
+	authenticating := func() bool { return p.auth.svc.Load() != nil }
+	return p.metrics.Wrap(routeName, newGuard(p.cfg, authenticating, inner))
 }
 
 // routeName labels a request for metrics with one of a few names.
