@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/keyfile"
 )
 
 // Service authenticates registry requests and issues tokens for the
@@ -55,7 +56,10 @@ func New(cfg config.Auth, keyPath string, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading accounts: %w", err)
 	}
-	key, err := loadKey(keyPath, log)
+	key, err := keyfile.Load(keyPath, keyfile.Kind{
+		Name:  "token signing key",
+		IfBad: "remove it to have a new key made (tokens already issued stop working)",
+	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("loading token key: %w", err)
 	}
