@@ -88,40 +88,10 @@ A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 
 // newRobotGrantCmd returns `berth robot grant`.
 func newRobotGrantCmd() *cobra.Command {
-	var path string
-	var access []string
-	cmd := &cobra.Command{
-		Use:   "grant NAME --access '[app:]PATTERN=ACTIONS'",
-		Short: "Give a robot more rights, keeping its token",
-		Long: `Add grants to a robot in the config file (berth.yaml, or --config, or
+	return newGrantCmd("robot", "its token", `Add grants to a robot in the config file (berth.yaml, or --config, or
 $BERTH_CONFIG). Its token and its other grants stay as they are, so CI
 needs no new secret; the actions of a grant on a pattern it already has
-are added to that grant.
-
-` + accessHelp + `
-
-A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
-		Example: `  berth robot grant ci --access 'app:shop=deploy,read'
-  berth robot grant ci --access 'shop/**=delete'`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, path := args[0], configPath(path)
-			grants, err := parseGrants(access)
-			if err != nil {
-				return err
-			}
-			if len(grants) == 0 {
-				return errors.New("say what to grant with --access 'PATTERN=ACTIONS' or --access 'app:PATTERN=ACTIONS'")
-			}
-			if err := config.GrantRobot(path, name, grants); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "saved the grants of robot %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply\n", name, path)
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&path, "config", "", "config file to edit (default $"+config.EnvConfig+", else berth.yaml)")
-	f.StringArrayVar(&access, "access", nil, accessFlagHelp)
-	return cmd
+are added to that grant.`,
+		"  berth robot grant ci --access 'app:shop=deploy,read'\n  berth robot grant ci --access 'shop/**=delete'",
+		config.GrantRobot)
 }

@@ -91,41 +91,11 @@ A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 
 // newUserGrantCmd returns `berth user grant`.
 func newUserGrantCmd() *cobra.Command {
-	var path string
-	var access []string
-	cmd := &cobra.Command{
-		Use:   "grant NAME --access '[app:]PATTERN=ACTIONS'",
-		Short: "Give a user more rights, keeping its password",
-		Long: `Add grants to a user in the config file (berth.yaml, or --config, or
+	return newGrantCmd("user", "its password", `Add grants to a user in the config file (berth.yaml, or --config, or
 $BERTH_CONFIG). Its password and its other grants stay as they are; the
-actions of a grant on a pattern it already has are added to that grant.
-
-` + accessHelp + `
-
-A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
-		Example: `  berth user grant alice --access 'app:shop=deploy,rollback'
-  berth user grant alice --access 'team/**=delete'`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, path := args[0], configPath(path)
-			grants, err := parseGrants(access)
-			if err != nil {
-				return err
-			}
-			if len(grants) == 0 {
-				return errors.New("say what to grant with --access 'PATTERN=ACTIONS'")
-			}
-			if err := config.GrantUser(path, name, grants); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "saved the grants of user %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply\n", name, path)
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&path, "config", "", "config file to edit (default $"+config.EnvConfig+", else berth.yaml)")
-	f.StringArrayVar(&access, "access", nil, accessFlagHelp)
-	return cmd
+actions of a grant on a pattern it already has are added to that grant.`,
+		"  berth user grant alice --access 'app:shop=deploy,rollback'\n  berth user grant alice --access 'team/**=delete'",
+		config.GrantUser)
 }
 
 // configPath is the file to edit: the flag, else $BERTH_CONFIG, else
