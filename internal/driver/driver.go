@@ -15,6 +15,9 @@ const (
 	LabelRevision = "berth.revision" // decimal revision number
 	LabelSet      = "berth.set"      // the replica set: "blue", "green", "canary"...
 	LabelIndex    = "berth.index"    // decimal replica index within the set
+	// LabelInstance names the berth that made the object, so that two
+	// berths sharing a host never touch each other's.
+	LabelInstance = "berth.instance"
 )
 
 // PullPolicy says when the image is pulled before a container starts.
