@@ -67,8 +67,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		}
 		return 0
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
 	for sig := range stopSignals {
 		signal.Notify(sigs, sig)
@@ -77,8 +77,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	go func() {
 		select {
 		case sig := <-sigs:
-			fmt.Fprintf(stdout, "testapp %s got %s\n", srv.Version(), stopSignals[sig])
-			cancel()
+			cancel(&appserver.Stopped{Signal: stopSignals[sig]})
 		case <-ctx.Done():
 		}
 	}()

@@ -22,7 +22,7 @@
 // directory), GET /env?name=K (a variable's value), GET /fs?path=P (a
 // file's type, mode, owner, content or link target, and the size and
 // read-only flag of its filesystem), PUT /fs?path=P (writes the body
-// there, answering the error, such as a read-only filesystem's, with
+// there, or with &dir=1 makes that directory, answering the error, such as a read-only filesystem's, with
 // 500), GET /limits (the cgroup's memory, pids and CPU limits, see
 // limits.go) and GET /resolve?name=N (the addresses a name resolves
 // to).

@@ -15,8 +15,9 @@ import (
 // runtime applied to it: its identity, environment, files, limits and
 // names. They answer JSON, or an error as {"error": "..."}.
 
-// identity is what GET /id answers.
-type identity struct {
+// Identity is what GET /id answers: the process's user, groups, host
+// and domain name, process ID and working directory.
+type Identity struct {
 	UID        int    `json:"uid"`
 	GID        int    `json:"gid"`
 	Groups     []int  `json:"groups"`
@@ -27,7 +28,7 @@ type identity struct {
 }
 
 func (s *Server) id(w http.ResponseWriter, r *http.Request) {
-	var id identity
+	var id Identity
 	id.UID, id.GID, id.PID = os.Getuid(), os.Getgid(), os.Getpid()
 	var err error
 	if id.Groups, err = os.Getgroups(); err != nil {
@@ -57,8 +58,8 @@ func (s *Server) env(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, s.getenv(r.URL.Query().Get("name")))
 }
 
-// fileInfo is what GET /fs answers about a path.
-type fileInfo struct {
+// FileInfo is what GET /fs answers about a path.
+type FileInfo struct {
 	// Type is file, dir, symlink, device, chardevice, pipe, socket or
 	// other.
 	Type string `json:"type"`
@@ -90,7 +91,7 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) {
 		answerError(w, fsStatus(err), err)
 		return
 	}
-	info := fileInfo{Type: fileType(fi.Mode())}
+	info := FileInfo{Type: fileType(fi.Mode())}
 	info.Mode, info.UID, info.GID = statOwner(fi)
 	info.FSSize, info.FSReadOnly = statFS(path)
 	switch {
@@ -117,12 +118,21 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeFile writes the request's body to ?path=, creating the file with
-// mode 0644 or truncating it, and answers 204, or the error (such as
+// mode 0644 or truncating it, or with ?dir=1 makes the directory and
+// its parents (mode 0755), and answers 204, or the error (such as
 // writing to a read-only filesystem) with 500.
 func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Query().Get("path")
 	if path == "" {
 		answerError(w, http.StatusBadRequest, errors.New("no path given"))
+		return
+	}
+	if r.URL.Query().Get("dir") == "1" {
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			answerError(w, fsStatus(err), err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxContent))

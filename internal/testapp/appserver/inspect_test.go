@@ -21,7 +21,7 @@ func getJSON(t testing.TB, url string, v any) int {
 
 func TestIDAnswersTheProcesssIdentity(t *testing.T) {
 	srv := newTestServer(t, nil)
-	var id identity
+	var id Identity
 	if status := getJSON(t, srv.URL+"/id", &id); status != http.StatusOK {
 		t.Fatalf("GET /id answered %d", status)
 	}
@@ -59,18 +59,18 @@ func TestFSReadsAndWritesFiles(t *testing.T) {
 		name   string
 		path   string
 		status int
-		check  func(fileInfo) bool
+		check  func(FileInfo) bool
 	}{
-		{"a file's content, mode and owner", path, 200, func(fi fileInfo) bool {
+		{"a file's content, mode and owner", path, 200, func(fi FileInfo) bool {
 			return fi.Type == "file" && fi.Content == "hello" && fi.Mode == "0640" && fi.UID == os.Getuid() && fi.FSSize > 0
 		}},
-		{"a directory", dir, 200, func(fi fileInfo) bool { return fi.Type == "dir" && fi.Content == "" }},
-		{"a symlink's target", filepath.Join(dir, "l"), 200, func(fi fileInfo) bool { return fi.Type == "symlink" && fi.Link == "f" }},
-		{"a character device", "/dev/null", 200, func(fi fileInfo) bool { return fi.Type == "chardevice" }},
-		{"a missing file is not found", filepath.Join(dir, "none"), 404, func(fileInfo) bool { return true }},
+		{"a directory", dir, 200, func(fi FileInfo) bool { return fi.Type == "dir" && fi.Content == "" }},
+		{"a symlink's target", filepath.Join(dir, "l"), 200, func(fi FileInfo) bool { return fi.Type == "symlink" && fi.Link == "f" }},
+		{"a character device", "/dev/null", 200, func(fi FileInfo) bool { return fi.Type == "chardevice" }},
+		{"a missing file is not found", filepath.Join(dir, "none"), 404, func(FileInfo) bool { return true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var fi fileInfo
+			var fi FileInfo
 			if status := getJSON(t, srv.URL+"/fs?path="+tc.path, &fi); status != tc.status || !tc.check(fi) {
 				t.Fatalf("GET /fs?path=%s = %d %+v", tc.path, status, fi)
 			}
@@ -100,6 +100,13 @@ func TestFSReadsAndWritesFiles(t *testing.T) {
 	}
 	if status, msg := put(filepath.Join(dir, "no", "such", "dir"), "x"); status != http.StatusNotFound || !strings.Contains(msg, "no such file") {
 		t.Fatalf("PUT into a missing directory = %d %q, want 404 and the error", status, msg)
+	}
+	made := filepath.Join(dir, "a", "b")
+	if status, msg := put(made+"&dir=1", ""); status != http.StatusNoContent {
+		t.Fatalf("PUT with dir=1 = %d %s", status, msg)
+	}
+	if fi, err := os.Stat(made); err != nil || !fi.IsDir() {
+		t.Fatalf("PUT with dir=1 made no directory: %v", err)
 	}
 }
 

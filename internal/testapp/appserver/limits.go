@@ -24,6 +24,9 @@ const cgroupRoot = "/sys/fs/cgroup"
 //	cpuShares          v1: the relative weight (cpu.shares)
 //	cpuWeight          v2: the relative weight (cpu.weight)
 //	cpuset             the CPUs it may run on
+//	memorySwappiness   v1: memory.swappiness
+//	blkioReadBps       v1: blkio.throttle.read_bps_device ("major:minor rate" lines)
+//	ioMax              v2: io.max
 func (s *Server) limits(w http.ResponseWriter, r *http.Request) {
 	answerJSON(w, readLimits(cgroupRoot))
 }
@@ -43,6 +46,7 @@ func readLimits(root string) map[string]string {
 		read("pids", "pids.max")
 		read("cpuWeight", "cpu.weight")
 		read("cpuset", "cpuset.cpus.effective")
+		read("ioMax", "io.max")
 		if b, err := os.ReadFile(filepath.Join(root, "cpu.max")); err == nil {
 			quota, period, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 			out["cpuQuota"], out["cpuPeriod"] = quota, period
@@ -58,6 +62,8 @@ func readLimits(root string) map[string]string {
 	read("cpuPeriod", "cpu/cpu.cfs_period_us")
 	read("cpuShares", "cpu/cpu.shares")
 	read("cpuset", "cpuset/cpuset.cpus")
+	read("memorySwappiness", "memory/memory.swappiness")
+	read("blkioReadBps", "blkio/blkio.throttle.read_bps_device")
 	if b, err := os.ReadFile(filepath.Join(root, "memory/memory.oom_control")); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if v, ok := strings.CutPrefix(line, "oom_kill_disable "); ok {

@@ -44,6 +44,15 @@ func (s *Server) Version() string { return s.cfg.version }
 // Handler answers the app's routes, for a test that serves it itself.
 func (s *Server) Handler() http.Handler { return s.routes() }
 
+// Stopped is why the app stops: a process cancels the context Serve
+// runs under with the signal it got as the cause
+// (context.WithCancelCause), and Serve prints "testapp <version> got
+// <Signal>" before it shuts down, so that a test sees which signal
+// stopped it.
+type Stopped struct{ Signal string }
+
+func (s *Stopped) Error() string { return "stopped by " + s.Signal }
+
 // ExitError is what Serve returns when EXIT_AFTER made the app exit by
 // itself: a process exits with Code.
 type ExitError struct{ Code int }
@@ -52,8 +61,9 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("exiting with code %d as EXIT_AFTER asks", e.Code)
 }
 
-// Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
-// it stops accepting connections, lets in-flight requests finish (up to
+// Serve answers HTTP on ln until ctx ends (naming the signal when its
+// cause is a *Stopped), then shuts down gracefully: it stops accepting
+// connections, lets in-flight requests finish (up to
 // 20s) and closes WebSockets with status 1001. With EXIT_AFTER it shuts
 // down the same way once that has passed and returns an *ExitError. It
 // prints one line to stdout when it starts and one when it stops.
@@ -75,6 +85,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, stdout io.Writer) e
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
+		var stopped *Stopped
+		if errors.As(context.Cause(ctx), &stopped) {
+			fmt.Fprintf(stdout, "testapp %s got %s\n", s.cfg.version, stopped.Signal)
+		}
 	case <-exit:
 		exitErr = &ExitError{Code: s.cfg.exitCode}
 	}

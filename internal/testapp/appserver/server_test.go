@@ -85,6 +85,24 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 }
 
+func TestServeNamesTheSignalThatStoppedIt(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	var out syncBuffer
+	served := make(chan error, 1)
+	go func() { served <- newServer(t, map[string]string{"VERSION": "v4"}).Serve(ctx, listen(t), &out) }()
+	for !strings.Contains(out.String(), "listening on") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel(&Stopped{Signal: "SIGUSR2"})
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[1] != "testapp v4 got SIGUSR2" || lines[2] != "testapp v4 stopped" {
+		t.Fatalf("stdout = %q", out.String())
+	}
+}
+
 func TestExitAfterEndsServeWithTheExitCode(t *testing.T) {
 	for _, tc := range []struct {
 		name string
