@@ -26,8 +26,23 @@ type Env struct {
 	ManifestRequests func(ref string) int
 	// Labels go on every container the suite starts; they include what
 	// marks test objects (berth.test=1). newDriver must make the driver
-	// put them on everything else it creates (networks).
+	// put them on everything else it creates (networks, volumes).
 	Labels map[string]string
+
+	// What the host the containers run on has, for the keys that need
+	// it. Each is required of a driver that applies the key, and unused
+	// for one that refuses it.
+	//
+	// HostDir returns a new directory on that host, which the test
+	// reads too, for bind mounts. BlockDevice is one of its block
+	// devices (such as /dev/vda), for block I/O limits. CgroupParent is
+	// a cgroup containers may be made under other than the runtime's
+	// default. OCIRuntime is an OCI runtime it has other than its
+	// default.
+	HostDir      func(t testing.TB) string
+	BlockDevice  string
+	CgroupParent string
+	OCIRuntime   string
 }
 
 // timeout bounds each driver call the suite makes.
@@ -42,8 +57,8 @@ type suite struct {
 }
 
 // Run runs the conformance suite against the drivers newDriver makes.
-// Every container and network it creates is removed when it ends,
-// whether it passes or not.
+// Every container, network and volume it creates is removed when it
+// ends, whether it passes or not.
 func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, env Env) {
 	if env.Image == nil {
 		t.Fatal("drivertest: Env.Image is required")
@@ -75,6 +90,12 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, env Env) {
 		{"Logs return the app's start line", testLogs},
 		{"Following logs ends when the container stops", testLogsFollow},
 		{"Health follows the container's healthcheck", testHealth},
+		{"Each container setting is applied, described and seen inside, or refused by name", testRuntime},
+		{"The cluster-only keys are applied or refused with a reason naming the driver", testClusterKeys},
+		{"A volume's data outlives its containers and a release, until the volumes are released", testVolumeData},
+		{"Prepare fails with ErrNotFound for an external network or volume the host lacks", testExternalMissing},
+		{"Prepare takes more networks and volumes on a second call", testPrepareMore},
+		{"A routed container off the default network is reached on its first network", testRouteOffDefault},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -103,16 +124,11 @@ func randomHex(t testing.TB, n int) string {
 // when the test ends.
 func newApp(t *testing.T, d driver.Driver) string {
 	t.Helper()
-	app := "dt-" + randomHex(t, 4)
-	if err := d.Prepare(ctx(t), app, driver.AppResources{}); err != nil {
-		t.Fatalf("Prepare(%s): %v", app, err)
-	}
-	t.Cleanup(func() { removeApp(t, d, app) })
-	return app
+	return newAppWith(t, d, driver.AppResources{})
 }
 
 // removeApp removes everything of app through the driver.
-func removeApp(t testing.TB, d driver.Driver, app string) {
+func removeApp(t testing.TB, d driver.Driver, app string, opts driver.ReleaseOptions) {
 	c, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	insts, err := d.List(c, app)
@@ -124,7 +140,7 @@ func removeApp(t testing.TB, d driver.Driver, app string) {
 			t.Errorf("cleaning up: Remove(%s): %v", inst.Name, err)
 		}
 	}
-	if err := d.Release(c, app, driver.ReleaseOptions{}); err != nil {
+	if err := d.Release(c, app, opts); err != nil {
 		t.Errorf("cleaning up: Release(%s): %v", app, err)
 	}
 }
