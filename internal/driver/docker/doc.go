@@ -2,15 +2,82 @@
 // Docker Engine API (any daemon from API 1.41 on; the client negotiates
 // the version).
 //
-// Each app gets a user-defined bridge network, berth-<app>. A replica is
-// a container named berth-<app>-<service>-<set>-r<revision>-<index>-<4
-// random hex digits>, attached to that network with the service name as
-// a network alias, with no published ports: the proxy reaches it at
-// its IP on the app's network. Everything berth needs to rebuild its
-// view after a restart is in the container's labels (driver.Label* and
-// LabelPort), so List needs no state of its own.
+// # Containers
 //
-// Errors for containers and networks the daemon does not know wrap
-// driver.ErrNotFound, and images that cannot be had wrap
+// A replica is a container named berth-<app>-<service>-<set>-r<revision>-
+// <index>-<4 random hex digits>. Start applies every field of
+// driver.Runtime as docker compose up applies the same Compose key (its
+// pkg/compose/create.go): user, working directory, host and domain
+// name, read-only root, init, privileges and capabilities, security
+// options (systempaths=unconfined unmasks /proc and /sys, as compose
+// does), stop signal (Stop sends it), groups, namespaces (ipc, pid,
+// uts, userns, cgroup), terminal and stdin, mounts, files, published
+// and exposed ports, networks, resources, ulimits, sysctls, shm size,
+// extra hosts, DNS, devices (rwm unless set), device cgroup rules,
+// cgroup parent, OCI runtime, storage options, annotations, logging and
+// the restart policy. A CPU reservation, which one Docker host has no
+// notion of, is a relative weight: CPU shares, 1024 for a whole CPU,
+// unless cpu_shares sets them. What the daemon cannot apply is refused
+// (Refuses) before anything is made: the keys of cluster drivers
+// (deploy.placement, deploy.endpoint_mode, deploy.labels, generic
+// resources), deploy.restart_policy's delay and window, and what the
+// daemon's API version or host lacks (see Refuses). A container the
+// daemon answers with a warning that it discarded a setting ("Weight
+// discarded") is removed and Start fails, so that nothing is silently
+// left out.
+//
+// Describe reads a container's Runtime back from the daemon, in
+// driver.Runtime.Normalized's form and without what the image or the
+// daemon add of their own; for everything Start applies it equals the
+// spec's normalized runtime, which is what a drift check compares.
+//
+// Everything berth needs to rebuild its view after a restart is in the
+// container's labels (driver.Label*, LabelPort, LabelNetworks,
+// LabelVolumes, LabelMACs, LabelReservedCPUs), so List needs no state
+// of its own.
+//
+// # Networks and volumes
+//
+// Prepare makes the app's networks and named volumes, labelled
+// driver.LabelManaged, driver.LabelApp, driver.LabelInstance and
+// LabelNetwork or LabelVolume (the name in the spec). The default
+// network is berth-<app> for a driver without an instance; every other
+// network and volume is berth-[<instance>-]<app>-<name>-<6 hex digits of
+// a hash of the three>, or the spec's fixed name. A network or volume
+// of that name that is not this driver's for the app is refused, never
+// adopted; an external one is joined or mounted, never made or removed,
+// and a missing one fails Prepare. Start joins the container to its
+// networks in priority order (the first at creation, the others before
+// it starts, as docker compose does for daemons before API 1.44), with
+// the service's name as an alias on each unless the spec says
+// otherwise. The proxy reaches a routed container at its IP on the
+// app's default network (Instance.Addr), or, for a container that is
+// not on it, on the first network it joined. Release removes the
+// networks once no container is left, and the app's own volumes, with
+// their data, only when asked.
+//
+// # Instances
+//
+// Two berths can share one daemon (WithInstance): each labels all it
+// makes with its instance ID and puts the ID in the names of its
+// networks and volumes, and lists, inspects, stops, removes, describes
+// and releases only what carries its ID; another's container is
+// reported as not found. A driver that adopts unlabelled objects also
+// counts those made before instance IDs existed as its own, and keeps
+// using the network berth-<app> and volumes named without an instance,
+// so that upgrading loses neither a running container nor data.
+//
+// # Secrets and configs
+//
+// Runtime.Files are written under the directory WithFilesDir gives
+// (berth's data directory, on the Docker host), with their mode and
+// owner (numeric ids; owning a file by another user needs berth to run
+// as root), and bind-mounted read-only at their targets, as docker
+// compose mounts a file secret; so they work on a read-only root
+// filesystem too. A container's files go with it (Remove), and List and
+// Prepare remove those of containers that went without Remove.
+//
+// Errors for containers, networks and volumes the daemon does not know
+// wrap driver.ErrNotFound, and images that cannot be had wrap
 // driver.ErrImage; the daemon's message is kept in both.
 package docker

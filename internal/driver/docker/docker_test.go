@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,24 +54,33 @@ func randomHex(t testing.TB) string {
 	return hex.EncodeToString(b)
 }
 
-// testEnv is a registry with the test app, and labels that mark what
-// one test creates.
+// testEnv is a registry with the test app, labels that mark what one
+// test creates, and the instance and files directory of its drivers.
 type testEnv struct {
 	registry *testapp.Registry
 	labels   map[string]string
+	instance string
+	files    string
 }
 
 // newTestEnv starts berth's registry and checks, when the test ends,
-// that nothing carrying the test's labels is left on the host.
+// that nothing carrying the test's labels is left on the host, nor
+// any file of a container.
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	testapp.RequireDocker(t)
 	run := randomHex(t)
-	t.Cleanup(func() { checkNothingLeft(t, run) })
-	return &testEnv{
-		registry: testapp.ServeRegistry(t, berthBin),
+	e := &testEnv{
 		labels:   map[string]string{"berth.test": "1", "berth.test.run": run},
+		instance: "t" + run,
+		files:    filepath.Join(t.TempDir(), "files"),
 	}
+	t.Cleanup(func() {
+		checkNothingLeft(t, run)
+		checkNoFiles(t, e.files)
+	})
+	e.registry = testapp.ServeRegistry(t, berthBin)
+	return e
 }
 
 func (e *testEnv) image(t testing.TB, version string) string {
@@ -76,10 +88,13 @@ func (e *testEnv) image(t testing.TB, version string) string {
 	return builder.Build(t, e.registry.Addr, "drivertest/app-"+randomHex(t), version)
 }
 
-func (e *testEnv) newDriver(t *testing.T) *docker.Driver {
+// newDriver returns a driver of the env's instance, with its files
+// directory; opts come after and may change either.
+func (e *testEnv) newDriver(t *testing.T, opts ...docker.Option) *docker.Driver {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d, err := docker.New(log, docker.WithLabels(e.labels))
+	opts = append([]docker.Option{docker.WithLabels(e.labels), docker.WithInstance(e.instance, false), docker.WithFilesDir(e.files)}, opts...)
+	d, err := docker.New(log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +110,14 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// checkNothingLeft fails the test if containers or networks of run are
-// still on the host, and removes them.
+// checkNothingLeft fails the test if containers, networks or volumes
+// of run are still on the host, and removes them.
 func checkNothingLeft(t testing.TB, run string) {
 	filter := "label=berth.test.run=" + run
 	for _, kind := range []struct{ list, remove []string }{
 		{[]string{"ps", "-aq", "--filter", filter}, []string{"rm", "-f"}},
 		{[]string{"network", "ls", "-q", "--filter", filter}, []string{"network", "rm"}},
+		{[]string{"volume", "ls", "-q", "--filter", filter}, []string{"volume", "rm", "-f"}},
 	} {
 		out, err := exec.Command("docker", kind.list...).CombinedOutput()
 		if err != nil {
@@ -115,13 +131,37 @@ func checkNothingLeft(t testing.TB, run string) {
 	}
 }
 
+// checkNoFiles fails the test if a container's files are left under
+// dir.
+func checkNoFiles(t testing.TB, dir string) {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left on the host: %s", path)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
 func TestConformance(t *testing.T) {
 	e := newTestEnv(t)
+	run := e.labels["berth.test.run"]
+	parent := "/berth-test-" + run
+	t.Cleanup(func() { removeCgroups(t, parent) })
 	begin := time.Now()
 	drivertest.Run(t, func(t *testing.T) driver.Driver { return e.newDriver(t) }, drivertest.Env{
 		Image:            e.image,
 		ManifestRequests: e.registry.ManifestRequests,
 		Labels:           e.labels,
+		HostDir:          func(t testing.TB) string { return t.TempDir() },
+		BlockDevice:      blockDevice(t),
+		CgroupParent:     parent,
+		OCIRuntime:       otherRuntime(t),
 	})
 	t.Cleanup(func() { t.Logf("the suite took %s", time.Since(begin).Round(time.Millisecond)) })
 }

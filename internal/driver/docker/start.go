@@ -5,55 +5,115 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math"
-	"strconv"
+	"slices"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/network"
 
 	"github.com/berth-dev/berth/internal/driver"
 )
 
-// Start creates the container for one replica, starts it and returns it
-// as inspected right after the start, with Addr set when spec.Port is.
-// Start does not pull: the image must be on the host (call Pull first),
-// else the error wraps driver.ErrImage; without the app's network
-// (Prepare) it wraps driver.ErrNotFound. Nor does it wait for the app: a
-// process that exits at once shows in the returned State. If the start
-// fails, the container is removed before the error is returned.
+// Start creates the container for one replica, joins it to its
+// networks, starts it and returns it as inspected right after the
+// start, with Addr set when spec.Port is. Start does not pull: the
+// image must be on the host (call Pull first), else the error wraps
+// driver.ErrImage; without the app's networks and volumes (Prepare) it
+// wraps driver.ErrNotFound. A spec that sets a key the driver refuses
+// (Refuses) fails before anything is made, and so does a container the
+// daemon would not apply every setting of (it warns that it discarded
+// one). Nor does Start wait for the app: a process that exits at once
+// shows in the returned State. If the start fails, the container and
+// its files are removed before the error is returned.
 func (d *Driver) Start(ctx context.Context, spec driver.ContainerSpec) (driver.Instance, error) {
 	if err := checkSpec(spec); err != nil {
 		return driver.Instance{}, err
 	}
-	cfg, host, net := d.containerConfig(spec)
-	var id, name string
-	for attempt := 1; ; attempt++ {
-		name = containerName(spec)
-		created, err := d.client.ContainerCreate(ctx, cfg, host, net, nil, name)
-		if err == nil {
-			id = created.ID
-			break
+	h, err := d.hostInfo(ctx)
+	if err != nil {
+		return driver.Instance{}, fmt.Errorf("starting %s/%s: %w", spec.App, spec.Service, err)
+	}
+	if err := checkRefused(h, spec); err != nil {
+		return driver.Instance{}, err
+	}
+	objs, err := d.objects(spec.App)
+	if err != nil {
+		return driver.Instance{}, fmt.Errorf("starting %s/%s: %w", spec.App, spec.Service, err)
+	}
+	req, err := d.containerConfig(h, spec, objs)
+	if err != nil {
+		return driver.Instance{}, fmt.Errorf("starting %s/%s: %w", spec.App, spec.Service, err)
+	}
+	d.filesMu.RLock()
+	id, name, err := d.create(ctx, spec, req)
+	d.filesMu.RUnlock()
+	if err != nil {
+		return driver.Instance{}, err
+	}
+	for _, j := range req.join {
+		if err := d.client.NetworkConnect(ctx, j.name, id, j.endpoint); err != nil {
+			d.discard(ctx, id, spec.App, name)
+			return driver.Instance{}, fmt.Errorf("joining container %s to network %s: %w", name, j.name, notFound(err))
 		}
-		if cerrdefs.IsConflict(err) && attempt < 3 {
-			continue // the random suffix is taken; draw another
-		}
-		return driver.Instance{}, fmt.Errorf("creating container %s: %w", name, d.createError(ctx, spec.Image, err))
 	}
 	if err := d.client.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
-		d.discard(ctx, id, name)
+		d.discard(ctx, id, spec.App, name)
 		return driver.Instance{}, fmt.Errorf("starting container %s: %w", name, notFound(err))
 	}
 	c, err := d.client.ContainerInspect(ctx, id)
 	if err != nil {
-		d.discard(ctx, id, name)
+		d.discard(ctx, id, spec.App, name)
 		return driver.Instance{}, fmt.Errorf("inspecting container %s: %w", name, notFound(err))
 	}
 	inst := instance(c)
 	d.log.Debug("container started", "app", spec.App, "service", spec.Service, "revision", spec.Revision,
 		"set", spec.Set, "index", spec.Index, "container", name, "addr", inst.Addr)
 	return inst, nil
+}
+
+// create writes the container's files and creates it, under a name of
+// its own.
+func (d *Driver) create(ctx context.Context, spec driver.ContainerSpec, req *createRequest) (id, name string, err error) {
+	base := req.host.Mounts
+	for attempt := 1; ; attempt++ {
+		name = containerName(spec)
+		files, err := d.writeFiles(spec.App, name, spec.Runtime.Files)
+		if err != nil {
+			d.removeFiles(spec.App, name)
+			return "", "", fmt.Errorf("starting %s/%s: %w", spec.App, spec.Service, err)
+		}
+		req.host.Mounts = append(slices.Clip(base), files...)
+		created, err := d.client.ContainerCreate(ctx, req.config, req.host, req.network, nil, name)
+		if err == nil {
+			if bad := discarded(created.Warnings); len(bad) > 0 {
+				d.discard(ctx, created.ID, spec.App, name)
+				return "", "", fmt.Errorf("creating container %s: the daemon would not apply every setting: %s", name, strings.Join(bad, "; "))
+			}
+			for _, w := range created.Warnings {
+				d.log.Warn("the daemon warns about a container", "app", spec.App, "container", name, "warning", w)
+			}
+			return created.ID, name, nil
+		}
+		d.removeFiles(spec.App, name)
+		if cerrdefs.IsConflict(err) && attempt < 3 {
+			continue // the random suffix is taken; draw another
+		}
+		return "", "", fmt.Errorf("creating container %s: %w", name, d.createError(ctx, spec.Image, err))
+	}
+}
+
+// discarded returns the daemon's warnings that say it left a setting
+// out ("Limitation discarded", "does not support").
+func discarded(warnings []string) []string {
+	var bad []string
+	for _, w := range warnings {
+		l := strings.ToLower(w)
+		if strings.Contains(l, "discard") || strings.Contains(l, "not support") {
+			bad = append(bad, w)
+		}
+	}
+	return bad
 }
 
 // createError tells a missing image (driver.ErrImage) from a missing
@@ -70,14 +130,15 @@ func (d *Driver) createError(ctx context.Context, ref string, err error) error {
 	return notFound(err)
 }
 
-// discard removes a container Start could not finish, even when ctx is
-// what ended it.
-func (d *Driver) discard(ctx context.Context, id, name string) {
+// discard removes a container Start could not finish, and its files,
+// even when ctx is what ended it.
+func (d *Driver) discard(ctx context.Context, id, app, name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := d.client.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 		d.log.Warn("removing a container that failed to start", "container", name, "err", err)
 	}
+	d.removeFiles(app, name)
 }
 
 func checkSpec(spec driver.ContainerSpec) error {
@@ -109,69 +170,4 @@ func containerName(spec driver.ContainerSpec) string {
 	var b [2]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return fmt.Sprintf("berth-%s-%s-%s-r%d-%d-%s", spec.App, spec.Service, spec.Set, spec.Revision, spec.Index, hex.EncodeToString(b[:]))
-}
-
-// containerConfig turns spec into the daemon's create request.
-func (d *Driver) containerConfig(spec driver.ContainerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
-	own := map[string]string{
-		driver.LabelManaged:  "1",
-		driver.LabelApp:      spec.App,
-		driver.LabelService:  spec.Service,
-		driver.LabelRevision: strconv.Itoa(spec.Revision),
-		driver.LabelSet:      spec.Set,
-		driver.LabelIndex:    strconv.Itoa(spec.Index),
-	}
-	if spec.Port > 0 {
-		own[LabelPort] = strconv.Itoa(spec.Port)
-	}
-	labels := d.labelsFor(spec.Labels)
-	for k, v := range own {
-		labels[k] = v
-	}
-	cfg := &container.Config{
-		Image:       spec.Image,
-		Env:         spec.Env,
-		Labels:      labels,
-		StopSignal:  "SIGTERM",
-		StopTimeout: seconds(spec.StopGrace),
-		Healthcheck: healthConfig(spec.Health),
-	}
-	if len(spec.Entrypoint) > 0 {
-		cfg.Entrypoint = spec.Entrypoint
-	}
-	if len(spec.Command) > 0 {
-		cfg.Cmd = spec.Command
-	}
-	netName := networkName(spec.App)
-	host := &container.HostConfig{
-		NetworkMode:   container.NetworkMode(netName),
-		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
-	}
-	net := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-		netName: {Aliases: []string{spec.Service}},
-	}}
-	return cfg, host, net
-}
-
-// seconds rounds a grace period up to whole seconds, as the daemon
-// counts them; zero or less means the daemon's default (10s).
-func seconds(grace time.Duration) *int {
-	if grace <= 0 {
-		return nil
-	}
-	s := int(math.Ceil(grace.Seconds()))
-	return &s
-}
-
-func healthConfig(h *driver.Healthcheck) *container.HealthConfig {
-	if h == nil {
-		return nil
-	}
-	return &container.HealthConfig{
-		Test:        h.Test,
-		Interval:    h.Interval,
-		Timeout:     h.Timeout,
-		Retries:     h.Retries,
-		StartPeriod: h.StartPeriod,
-	}
 }
