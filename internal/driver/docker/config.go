@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/blkiodev"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/go-connections/nat"
@@ -50,10 +49,6 @@ func (d *Driver) containerConfig(h *hostInfo, spec driver.ContainerSpec, objs *a
 		return nil, err
 	}
 	exposed, bindings, err := portConfig(rt)
-	if err != nil {
-		return nil, err
-	}
-	res, err := resourcesConfig(rt)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +133,7 @@ func (d *Driver) containerConfig(h *hostInfo, spec driver.ContainerSpec, objs *a
 		GroupAdd:       rt.GroupAdd,
 		OomScoreAdj:    rt.Resources.OomScoreAdj,
 		Annotations:    rt.Annotations,
-		Resources:      res,
+		Resources:      resourcesConfig(rt),
 	}
 	if unconfined {
 		req.host.MaskedPaths, req.host.ReadonlyPaths = []string{}, []string{}
@@ -174,35 +169,6 @@ type attachment struct {
 	spec, host string
 	priority   int
 	endpoint   *network.EndpointSettings
-}
-
-// networkLabel is LabelNetworks of a container that joins nets:
-// spec=host, or spec=host=priority for a priority other than 0.
-func networkLabel(nets []attachment) string {
-	return pairs(nets, func(n attachment) (string, string) {
-		if n.priority != 0 {
-			return n.spec, n.host + "=" + strconv.Itoa(n.priority)
-		}
-		return n.spec, n.host
-	})
-}
-
-// joinedNetwork is one network LabelNetworks names.
-type joinedNetwork struct {
-	spec, host string
-	priority   int
-}
-
-// parseNetworkLabel reads LabelNetworks back.
-func parseNetworkLabel(s string) []joinedNetwork {
-	var out []joinedNetwork
-	for _, p := range parsePairs(s) {
-		host, prio, _ := strings.Cut(p[1], "=")
-		n := joinedNetwork{spec: p[0], host: host}
-		n.priority, _ = strconv.Atoi(prio)
-		out = append(out, n)
-	}
-	return out
 }
 
 // endpoints returns the networks the container joins, in order: the
@@ -249,40 +215,6 @@ func cloneWith(m map[string]string, k, v string) map[string]string {
 	return out
 }
 
-// pairs writes items as a=b,c=d.
-func pairs[T any](items []T, kv func(T) (string, string)) string {
-	parts := make([]string, len(items))
-	for i, it := range items {
-		k, v := kv(it)
-		parts[i] = k + "=" + v
-	}
-	return strings.Join(parts, ",")
-}
-
-// parsePairs reads what pairs wrote, keeping the order.
-func parsePairs(s string) [][2]string {
-	var out [][2]string
-	for _, p := range strings.Split(s, ",") {
-		if k, v, ok := strings.Cut(p, "="); ok {
-			out = append(out, [2]string{k, v})
-		}
-	}
-	return out
-}
-
-// volumeLabel names the app's volumes the mounts use, spec=host.
-func volumeLabel(ms []driver.Mount, objs *appObjects) string {
-	seen := map[string]bool{}
-	var used []string
-	for _, m := range ms {
-		if m.Type == driver.MountVolume && !seen[m.Source] {
-			seen[m.Source] = true
-			used = append(used, m.Source)
-		}
-	}
-	return pairs(used, func(name string) (string, string) { return name, objs.volumes[name] })
-}
-
 // portConfig returns the ports the container exposes (the published
 // ones among them, as docker compose does) and its published ones.
 func portConfig(rt driver.Runtime) (nat.PortSet, nat.PortMap, error) {
@@ -311,72 +243,6 @@ func portConfig(rt driver.Runtime) (nat.PortSet, nat.PortMap, error) {
 		bindings = nil
 	}
 	return exposed, bindings, nil
-}
-
-// resourcesConfig returns the container's limits. A CPU reservation is
-// a relative weight on one host: CPU shares, 1024 for a whole CPU,
-// unless cpu_shares sets them.
-func resourcesConfig(rt driver.Runtime) (container.Resources, error) {
-	r := rt.Resources
-	res := container.Resources{
-		NanoCPUs:           r.NanoCPUs,
-		CPUShares:          r.CPUShares,
-		CpusetCpus:         r.CPUSet,
-		Memory:             r.Memory,
-		MemoryReservation:  r.MemoryReservation,
-		MemorySwap:         r.MemorySwap,
-		MemorySwappiness:   r.MemorySwappiness,
-		CPUPeriod:          r.CPUPeriod,
-		CPUQuota:           r.CPUQuota,
-		CPURealtimePeriod:  r.CPURealtimePeriod,
-		CPURealtimeRuntime: r.CPURealtimeRuntime,
-		CgroupParent:       rt.CgroupParent,
-		DeviceCgroupRules:  rt.DeviceCgroupRules,
-	}
-	if res.CPUShares == 0 && r.ReservedNanoCPUs > 0 {
-		res.CPUShares = reservedShares(r.ReservedNanoCPUs)
-	}
-	if r.PidsLimit != 0 {
-		res.PidsLimit = &r.PidsLimit
-	}
-	if r.OomKillDisable {
-		res.OomKillDisable = &r.OomKillDisable
-	}
-	if b := r.Blkio; b != nil {
-		res.BlkioWeight = b.Weight
-		for _, w := range b.WeightDevice {
-			res.BlkioWeightDevice = append(res.BlkioWeightDevice, &blkiodev.WeightDevice{Path: w.Path, Weight: w.Weight})
-		}
-		res.BlkioDeviceReadBps = throttles(b.DeviceReadBps)
-		res.BlkioDeviceReadIOps = throttles(b.DeviceReadIOps)
-		res.BlkioDeviceWriteBps = throttles(b.DeviceWriteBps)
-		res.BlkioDeviceWriteIOps = throttles(b.DeviceWriteIOps)
-	}
-	for _, dev := range rt.Devices {
-		res.Devices = append(res.Devices, container.DeviceMapping{
-			PathOnHost: dev.Source, PathInContainer: cmp.Or(dev.Target, dev.Source),
-			// The daemon takes no permissions as none at all.
-			CgroupPermissions: cmp.Or(dev.Permissions, "rwm"),
-		})
-	}
-	for _, u := range rt.Ulimits {
-		res.Ulimits = append(res.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
-	}
-	return res, nil
-}
-
-func throttles(ds []driver.ThrottleDevice) []*blkiodev.ThrottleDevice {
-	var out []*blkiodev.ThrottleDevice
-	for _, d := range ds {
-		out = append(out, &blkiodev.ThrottleDevice{Path: d.Path, Rate: d.Rate})
-	}
-	return out
-}
-
-// reservedShares is the CPU weight of a reservation of nanos
-// billionths of a CPU, at least 2, the daemon's least.
-func reservedShares(nanos int64) int64 {
-	return max(2, int64(math.Round(float64(nanos)*1024/1e9)))
 }
 
 // restartPolicy is the daemon's for p; "" is no.

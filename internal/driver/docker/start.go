@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +81,10 @@ func (d *Driver) create(ctx context.Context, spec driver.ContainerSpec, req *cre
 	for attempt := 1; ; attempt++ {
 		name = containerName(spec)
 		files, err := d.writeFiles(spec.App, name, spec.Runtime.Files)
+		if errors.Is(err, fs.ErrExist) && attempt < 3 {
+			continue // a container of that name left its files; draw another
+		}
 		if err != nil {
-			d.removeFiles(spec.App, name)
 			return "", "", fmt.Errorf("starting %s/%s: %w", spec.App, spec.Service, err)
 		}
 		req.host.Mounts = append(slices.Clip(base), files...)
