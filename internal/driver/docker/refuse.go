@@ -16,8 +16,8 @@ var clusterOnly = map[string]string{
 	"deploy.endpoint_mode": "it says how a Swarm service is reached, and on one Docker host berth's proxy reaches each container itself",
 	"deploy.labels":        "they label a cluster's service object, which the docker driver does not make (labels label the containers)",
 	"deploy.resources.reservations.generic_resources": "they are resources a cluster's nodes advertise, and one Docker host advertises none",
-	"deploy.restart_policy.delay":                     "the Docker daemon restarts a container after its own back-off (100ms, doubling) and takes no delay, as docker compose does on one host",
-	"deploy.restart_policy.window":                    "the Docker daemon counts every restart and takes no window, as docker compose does on one host",
+	"deploy.restart_policy.delay":                     "the Docker daemon restarts a container after its own back-off (100ms, doubling) and takes no delay; docker compose leaves it out on one host",
+	"deploy.restart_policy.window":                    "the Docker daemon counts every restart and takes no window; docker compose leaves it out on one host",
 }
 
 // sinceAPI are the service keys the daemon applies from an API
