@@ -37,7 +37,7 @@ func (d *Driver) Start(ctx context.Context, spec driver.ContainerSpec) (driver.I
 	if _, ok := d.apps[spec.App]; !ok {
 		return driver.Instance{}, fmt.Errorf("starting %s/%s: network of app %s: %w", spec.App, spec.Service, spec.App, driver.ErrNotFound)
 	}
-	img, ok := d.host[spec.Image]
+	img, ok := d.images[spec.Image]
 	if !ok {
 		return driver.Instance{}, fmt.Errorf("starting %s/%s: %w: %s is not on the host", spec.App, spec.Service, driver.ErrImage, spec.Image)
 	}
@@ -101,7 +101,7 @@ func (d *Driver) run(c *container, args []string, ip string, l net.Listener) {
 		stopped := ctx.Err() != nil
 		if !stopped && d.restarts(c, code) && d.ctrs[c.inst.ID] == c {
 			c.restart++
-			c.inst.State = "running"
+			c.inst.State, c.inst.StartedAt = "running", time.Now()
 			var l net.Listener
 			if c.spec.Port > 0 {
 				l, _ = net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(c.spec.Port))) // a failed bind shows when the program listens

@@ -14,6 +14,10 @@ import (
 
 // Options configure a Driver.
 type Options struct {
+	// Host is the host the driver runs containers on; drivers given one
+	// Host see the same images, containers, networks and volumes, as
+	// two Docker clients of one daemon do. Nil means a host of its own.
+	Host *Host
 	// Labels go on every container the driver starts, under berth's own.
 	Labels map[string]string
 	// Record lists Compose service keys (such as "volumes" or "ports")
@@ -26,14 +30,40 @@ type Driver struct {
 	reg  *Registry
 	log  *slog.Logger
 	opts Options
+	*Host
+}
 
-	mu      sync.Mutex
-	host    map[string]*Image // pulled images by reference
-	apps    map[string]driver.AppResources
-	volumes map[string]bool // app/volume, the app's own volumes
-	ctrs    map[string]*container
-	nextID  int
-	events  []Event
+// Host is what drivers share: the images pulled, the containers, the
+// apps' networks and volumes, and the external networks and volumes
+// that exist without berth.
+type Host struct {
+	mu        sync.Mutex
+	images    map[string]*Image // pulled, by reference
+	apps      map[string]driver.AppResources
+	volumes   map[string]bool // app/volume: the app's own volumes
+	externals map[string]bool // names of external networks and volumes
+	ctrs      map[string]*container
+	nextID    int
+	events    []Event
+}
+
+// NewHost returns an empty host.
+func NewHost() *Host {
+	return &Host{
+		images:    map[string]*Image{},
+		apps:      map[string]driver.AppResources{},
+		volumes:   map[string]bool{},
+		externals: map[string]bool{},
+		ctrs:      map[string]*container{},
+	}
+}
+
+// AddExternal makes a network or volume that berth did not create, for
+// an app to use as external.
+func (h *Host) AddExternal(name string) {
+	h.mu.Lock()
+	h.externals[name] = true
+	h.mu.Unlock()
 }
 
 var (
@@ -43,13 +73,11 @@ var (
 
 // New returns a driver that pulls from reg.
 func New(reg *Registry, log *slog.Logger, opts Options) *Driver {
-	return &Driver{
-		reg: reg, log: log, opts: opts,
-		host:    map[string]*Image{},
-		apps:    map[string]driver.AppResources{},
-		volumes: map[string]bool{},
-		ctrs:    map[string]*container{},
+	h := opts.Host
+	if h == nil {
+		h = NewHost()
 	}
+	return &Driver{reg: reg, log: log, opts: opts, Host: h}
 }
 
 // Name returns "memory", or "memory (recording ...)" when it records
@@ -62,15 +90,18 @@ func (d *Driver) Name() string {
 }
 
 // applied are the service keys the driver applies: what the engine
-// itself does with a spec, and the few container settings a program
-// can have.
-var applied = []string{
-	"image", "pull_policy", "command", "entrypoint", "environment", "env_file",
-	"labels", "healthcheck", "stop_grace_period", "stop_signal", "restart",
-	"scale", "profiles", "depends_on", "deploy.replicas", "deploy.mode",
-	"deploy.update_config", "deploy.rollback_config", "deploy.restart_policy",
-	"x-berth",
-}
+// itself does with a spec, and the one container setting a program
+// can have, its restart policy. notApplied are keys below them that it
+// does not.
+var (
+	applied = []string{
+		"image", "pull_policy", "command", "entrypoint", "environment", "env_file", "label_file",
+		"labels", "healthcheck", "stop_grace_period", "restart", "scale", "profiles", "depends_on",
+		"deploy.replicas", "deploy.mode", "deploy.update_config", "deploy.rollback_config",
+		"deploy.restart_policy", "x-berth",
+	}
+	notApplied = []string{"healthcheck.start_interval", "deploy.restart_policy.delay", "deploy.restart_policy.window"}
+)
 
 // Refuses says why the driver does not apply the service key at path.
 func (d *Driver) Refuses(path string) string {
@@ -79,20 +110,33 @@ func (d *Driver) Refuses(path string) string {
 	covers := func(key string) bool {
 		return path == key || strings.HasPrefix(path, key+".") || strings.HasPrefix(key, path+".")
 	}
-	if slices.ContainsFunc(applied, covers) || slices.ContainsFunc(d.opts.Record, covers) {
+	below := func(key string) bool { return path == key || strings.HasPrefix(path, key+".") }
+	if slices.ContainsFunc(d.opts.Record, covers) ||
+		(slices.ContainsFunc(applied, covers) && !slices.ContainsFunc(notApplied, below)) {
 		return ""
 	}
 	return fmt.Sprintf("the %s driver runs programs inside berth's process, without a filesystem, users, "+
-		"published ports or kernel limits to apply %s with", d.Name(), path)
+		"networks, published ports or kernel limits to apply %s with", d.Name(), path)
 }
 
-// Prepare records the app's networks and volumes.
+// Prepare records the app's networks and volumes. An external one the
+// host lacks fails with driver.ErrNotFound.
 func (d *Driver) Prepare(ctx context.Context, app string, res driver.AppResources) error {
 	if err := checkName("app", app); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for _, n := range res.Networks {
+		if n.External != "" && !d.externals[n.External] {
+			return fmt.Errorf("preparing app %s: external network %s: %w", app, n.External, driver.ErrNotFound)
+		}
+	}
+	for _, v := range res.Volumes {
+		if v.External != "" && !d.externals[v.External] {
+			return fmt.Errorf("preparing app %s: external volume %s: %w", app, v.External, driver.ErrNotFound)
+		}
+	}
 	cur := d.apps[app]
 	for _, n := range res.Networks {
 		if !slices.ContainsFunc(cur.Networks, func(x driver.Network) bool { return x.Name == n.Name }) {
@@ -159,7 +203,7 @@ func (d *Driver) Pull(ctx context.Context, ref string, policy driver.PullPolicy)
 		return fmt.Errorf("pulling image: %w: no image", driver.ErrImage)
 	}
 	d.mu.Lock()
-	_, present := d.host[ref]
+	_, present := d.images[ref]
 	d.mu.Unlock()
 	switch policy {
 	case driver.PullAlways:
@@ -178,7 +222,7 @@ func (d *Driver) Pull(ctx context.Context, ref string, policy driver.PullPolicy)
 		return fmt.Errorf("pulling image %s: %w", ref, err)
 	}
 	d.mu.Lock()
-	d.host[ref] = img
+	d.images[ref] = img
 	d.mu.Unlock()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/internal/driver"
@@ -80,58 +81,18 @@ func (d *Driver) checkSpec(spec driver.ContainerSpec) error {
 	case spec.Port < 0 || spec.Port > 65535:
 		return fmt.Errorf("starting %s/%s: port %d out of range", spec.App, spec.Service, spec.Port)
 	}
-	for _, key := range runtimeKeys(spec.Runtime) {
-		if why := d.Refuses(key); why != "" {
-			return fmt.Errorf("starting %s/%s: %s", spec.App, spec.Service, why)
+	keys := spec.Runtime.Keys()
+	if spec.Health != nil && spec.Health.StartInterval > 0 {
+		keys = append(keys, "healthcheck.start_interval")
+	}
+	var refused []string
+	for _, key := range keys {
+		if d.Refuses(key) != "" {
+			refused = append(refused, key)
 		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("starting %s/%s: %s", spec.App, spec.Service, d.Refuses(strings.Join(refused, ", ")))
 	}
 	return nil
-}
-
-// runtimeKeys names the Compose keys behind the runtime's settings.
-func runtimeKeys(rt driver.Runtime) []string {
-	var keys []string
-	add := func(set bool, key string) {
-		if set {
-			keys = append(keys, key)
-		}
-	}
-	add(rt.User != "", "user")
-	add(rt.WorkingDir != "", "working_dir")
-	add(rt.Hostname != "", "hostname")
-	add(rt.DomainName != "", "domainname")
-	add(rt.ReadOnly, "read_only")
-	add(rt.Init != nil, "init")
-	add(rt.Privileged, "privileged")
-	add(len(rt.CapAdd) > 0, "cap_add")
-	add(len(rt.CapDrop) > 0, "cap_drop")
-	add(len(rt.SecurityOpt) > 0, "security_opt")
-	add(rt.StopSignal != "", "stop_signal")
-	add(len(rt.GroupAdd) > 0, "group_add")
-	add(rt.IPC != "", "ipc")
-	add(rt.PID != "", "pid")
-	for _, m := range rt.Mounts {
-		add(m.Type == driver.MountTmpfs, "tmpfs")
-		add(m.Type != driver.MountTmpfs, "volumes")
-	}
-	for _, f := range rt.Files {
-		add(f.Secret, "secrets")
-		add(!f.Secret, "configs")
-	}
-	add(len(rt.Ports) > 0, "ports")
-	add(len(rt.Expose) > 0, "expose")
-	add(len(rt.Networks) > 0, "networks")
-	add(rt.Resources != (driver.Resources{}), "deploy.resources")
-	add(len(rt.Ulimits) > 0, "ulimits")
-	add(len(rt.Sysctls) > 0, "sysctls")
-	add(rt.ShmSize != 0, "shm_size")
-	add(len(rt.ExtraHosts) > 0, "extra_hosts")
-	add(len(rt.DNS) > 0, "dns")
-	add(len(rt.DNSSearch) > 0, "dns_search")
-	add(len(rt.DNSOptions) > 0, "dns_opt")
-	add(len(rt.Devices) > 0, "devices")
-	add(rt.Logging != nil, "logging")
-	add(rt.Restart != (driver.RestartPolicy{}), "restart")
-	slices.Sort(keys)
-	return slices.Compact(keys)
 }
