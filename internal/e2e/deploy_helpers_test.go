@@ -56,7 +56,10 @@ func (e *deployEnv) removeContainers() {
 	if ids := strings.Fields(string(out)); len(ids) > 0 {
 		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}
-	_ = exec.Command("docker", "network", "rm", "berth-"+e.app).Run()
+	out, _ = exec.Command("docker", "network", "ls", "-q", "--filter", "label=berth.app="+e.app).Output()
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
+	}
 }
 
 // spec writes a compose file for the app: one service "web" at version,

@@ -85,7 +85,12 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 
 	res := newResolver(db, listen, p.auth.PullToken)
 	p.proxy = proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log)
-	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels)); err != nil {
+	inst, err := loadInstance(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels),
+		docker.WithInstance(inst.ID, inst.AdoptUnlabelled), docker.WithFilesDir(filepath.Join(cfg.DataDir, "files"))); err != nil {
 		return nil, err
 	}
 	box, err := seal.Load(filepath.Join(cfg.DataDir, "auth", "secrets.key"), log)

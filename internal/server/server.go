@@ -76,7 +76,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var inflight sync.WaitGroup
 	var serving atomic.Bool
 	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&serving), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
-	// The proxy keeps the default header and idle timeouts.
+	// The proxy keeps the default header and idle timeouts, and cuts
+	// stalled bodies itself (proxy.body_idle_timeout): its backends'
+	// transport may read a body after the handler returned.
 	proxySrv := newHTTPServer(tracked(&inflight, parts.proxy), config.Default().Server, log)
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
