@@ -170,7 +170,8 @@ func TestRefusedKeysOfASpec(t *testing.T) {
 		},
 	}
 	got := refusedKeys(spec)
-	want := []string{"healthcheck.start_interval", "volumes.volume.subpath", "privileged", "deploy.restart_policy.delay"}
+	// Every key the spec sets: refusal answers "" for those it applies.
+	want := []string{"deploy.restart_policy.delay", "privileged", "volumes", "volumes.volume.subpath", "healthcheck.start_interval"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("refusedKeys = %v, want %v", got, want)
 	}

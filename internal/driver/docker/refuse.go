@@ -105,32 +105,10 @@ func refusal(h *hostInfo, path string) string {
 // refusedKeys returns the keys behind spec that the driver may refuse,
 // for Start to check.
 func refusedKeys(spec driver.ContainerSpec) []string {
-	rt := spec.Runtime
-	var keys []string
-	add := func(set bool, key string) {
-		if set {
-			keys = append(keys, key)
-		}
+	keys := spec.Runtime.Keys()
+	if spec.Health != nil && spec.Health.StartInterval > 0 {
+		keys = append(keys, "healthcheck.start_interval")
 	}
-	add(spec.Health != nil && spec.Health.StartInterval > 0, "healthcheck.start_interval")
-	for _, m := range rt.Mounts {
-		add(m.Type == driver.MountBind && m.Recursive != "" && m.Recursive != "enabled", "volumes.bind.recursive")
-		add(m.Type == driver.MountVolume && m.Subpath != "", "volumes.volume.subpath")
-	}
-	add(len(rt.Annotations) > 0, "annotations")
-	for _, n := range rt.Networks {
-		add(n.GatewayPriority != 0, "networks.gw_priority")
-		add(n.InterfaceName != "", "networks.interface_name")
-	}
-	add(rt.Privileged, "privileged")
-	add(len(rt.StorageOpt) > 0, "storage_opt")
-	add(rt.Resources.MemorySwap != 0, "memswap_limit")
-	add(rt.Resources.OomKillDisable, "oom_kill_disable")
-	add(rt.Resources.MemorySwappiness != nil, "mem_swappiness")
-	add(rt.Resources.CPURealtimeRuntime != 0, "cpu_rt_runtime")
-	add(rt.Resources.CPURealtimePeriod != 0, "cpu_rt_period")
-	add(rt.Restart.Delay != 0, "deploy.restart_policy.delay")
-	add(rt.Restart.Window != 0, "deploy.restart_policy.window")
 	return keys
 }
 
