@@ -43,7 +43,8 @@ func loadInstance(dataDir string) (instance, error) {
 		return instance{}, fmt.Errorf("writing the instance id: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err == nil {
+	_, err = tmp.Write(append(data, '\n'))
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
