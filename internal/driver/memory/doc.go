@@ -14,11 +14,13 @@
 // runs them: the check is the image's Program started with the check's
 // arguments, healthy on exit code 0.
 //
-// A Program has no filesystem, no user and no kernel limits, so of a
-// ContainerSpec's Runtime the driver applies only the restart policy,
-// the stop signal and network aliases. Every other key is refused
-// (driver.Refuser) unless a test lists it in Options.Record: then the
-// driver records it, and Describe returns it, without applying it, so
-// that the engine's ordering of a spec with volumes or ports can be
-// tested; such a driver says so in its Name.
+// A Program has no filesystem, no user, no network of its own and no
+// kernel limits, so of a ContainerSpec's Runtime the driver applies only
+// the restart policy (without delay or window). Every other key is
+// refused (driver.Refuser), by its Compose name (Runtime.Keys), unless a
+// test lists it in Options.Record: then the driver records it, and
+// Describe returns it, without applying it, so that the engine's
+// ordering of a spec with volumes or ports can be tested; such a driver
+// says so in its Name. Drivers made on one Host share its images,
+// containers, networks and volumes, as two clients of one daemon do.
 package memory
