@@ -76,7 +76,7 @@ func printDetail(w io.Writer, d deploy.ContainerDetail) {
 	line("user", rt.User)
 	line("working dir", rt.WorkingDir)
 	line("hostname", rt.Hostname)
-	line("read-only root", yes(rt.ReadOnly))
+	line("read-only", yes(rt.ReadOnly))
 	line("privileged", yes(rt.Privileged))
 	line("init", yesPtr(rt.Init))
 	line("cap add", strings.Join(rt.CapAdd, ", "))

@@ -22,7 +22,7 @@ func TestInspectPrintsWhatTheHostApplied(t *testing.T) {
 	printDetail(&b, d)
 	out := b.String()
 	for _, want := range []string{
-		"user:          1000", "read-only root: yes", "cap drop:      ALL", "security:      no-new-privileges:true",
+		"user:          1000", "read-only:     yes", "cap drop:      ALL", "security:      no-new-privileges:true",
 		"ports:         127.0.0.1:6499->8080/tcp", "limits:        cpus 0.5, memory 64MiB, pids 100",
 		"mount:         volume dbdata -> /data", "mount:         tmpfs /tmp size 1MiB",
 		"secret:        /run/secrets/db_pw (mode 0400, owner 1000:-)",

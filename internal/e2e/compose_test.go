@@ -172,7 +172,7 @@ configs:
 		if code != 0 {
 			t.Fatalf("status --inspect: %s", out)
 		}
-		for _, want := range []string{"user:          1000:1000", "read-only root: yes", "cap drop:      ALL",
+		for _, want := range []string{"user:          1000:1000", "read-only:     yes", "cap drop:      ALL",
 			fmt.Sprintf("127.0.0.1:%d->8080/tcp", port), "memory 64MiB", "/run/secrets/db_password (mode 0400"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("status --inspect does not show %q:\n%s", want, out)
