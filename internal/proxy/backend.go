@@ -18,6 +18,9 @@ type backend struct {
 
 	// check is the running health checker; guarded by Proxy.mu.
 	check *checker
+	// restored are the counters a restored state left for the next
+	// checker to start from; guarded by Proxy.mu.
+	restored *checkCounts
 
 	mu sync.Mutex
 	// calls are the requests in flight, so that a drain timeout can cut
@@ -105,4 +108,39 @@ type checker struct {
 	addr string
 	hc   HealthCheck
 	stop context.CancelFunc
+
+	// mu makes the counts and the backend's health change together, so
+	// that a snapshot sees them agree.
+	mu     sync.Mutex
+	counts checkCounts
+}
+
+// checkCounts are a checker's passes and failures in a row.
+type checkCounts struct {
+	passes, failures int
+}
+
+// count takes a probe's outcome into b's health: nil passed. It reports
+// whether the health changed, and the counts after the probe.
+func (c *checker) count(b *backend, err error) (changed bool, counts checkCounts) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		c.counts.passes, c.counts.failures = c.counts.passes+1, 0
+		changed = c.counts.passes >= c.hc.HealthyThreshold && b.healthy.CompareAndSwap(false, true)
+	} else {
+		c.counts.passes, c.counts.failures = 0, c.counts.failures+1
+		changed = c.counts.failures >= c.hc.UnhealthyThreshold && b.healthy.CompareAndSwap(true, false)
+	}
+	return changed, c.counts
+}
+
+// snapshot returns b's health and, while c checks it, the counts.
+func (c *checker) snapshot(b *backend) (healthy bool, counts checkCounts) {
+	if c == nil {
+		return b.healthy.Load(), checkCounts{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return b.healthy.Load(), c.counts
 }

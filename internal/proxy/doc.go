@@ -27,9 +27,10 @@
 // key the proxy draws when it starts: a cookie the proxy did not issue,
 // altered, of another route, or of a set's previous revision is ignored,
 // and the request gets a weighted pick and a new cookie, so a client
-// cannot choose a set by naming it. A restart draws a new key, which
-// sends each sticky client through one new weighted pick, as a new
-// revision does; nothing to keep or rotate is worth more than that.
+// cannot choose a set by naming it. The key is part of the State, so a
+// proxy restored from it honours the cookies the one before signed; a
+// proxy started without one draws a new key, which sends each sticky
+// client through one new weighted pick, as a new revision does.
 //
 // A preview reaches one set by name whatever its weight: through an extra
 // host listed in Route.Previews, or through the route's own host with the
@@ -115,4 +116,18 @@
 // buckets per power of two from 8µs to about 69s, and a percentile is
 // reported as the middle of its bucket, within 12.5% of the true value.
 // A set with traffic in every second holds about 230KB of history.
+//
+// # State
+//
+// State takes a snapshot of what is worth keeping across a restart of
+// the process that serves the proxy: the routes, each backend's health
+// with its checker's counts, the stats of the last ten minutes and the
+// sticky cookie key. Restore loads one into a new Proxy before it serves,
+// so that it routes at once as the old one did: a backend that was out
+// stays out until its checks pass, one that was in is in without waiting
+// for a check, the checks go on from their counts with a first probe at
+// once, and the stats go on counting into the same windows. ParseState
+// reads a state saved as JSON and refuses, with an error, anything
+// Restore would. Options.OnChange learns of each change worth saving
+// (routes and health); Counted tells when the stats changed.
 package proxy

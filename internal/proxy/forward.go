@@ -130,6 +130,7 @@ func (c *call) retryTarget(ctx context.Context, req *http.Request, err error) *t
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) && c.target.b.checked.Load() && c.target.b.healthy.CompareAndSwap(true, false) {
 		c.p.log.Warn("backend down", "backend", c.target.b.id, "addr", c.target.addr, "err", err)
+		c.p.changed()
 	}
 	if c.p.opts.DisableRetry || c.retried || !replayable(req) || !connectionFailed(err) {
 		return nil

@@ -6,22 +6,29 @@ import (
 )
 
 // startChecks makes b's health checker match w: started, restarted with
-// new settings, or stopped when w has no path. Callers hold p.mu.
+// new settings, or stopped when w has no path. A new checker starts from
+// the counts a restored state left, or else from none. Callers hold p.mu.
 func (p *Proxy) startChecks(b *backend, w want) {
 	if c := b.check; c != nil && c.addr == w.addr && c.hc == w.hc {
 		return
 	}
 	p.stopChecks(b)
+	restored := b.restored
+	b.restored = nil
 	if w.hc.Path == "" || p.closed {
 		// Nothing would ever bring an unchecked backend back.
 		b.healthy.Store(true)
 		return
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	b.check = &checker{addr: w.addr, hc: w.hc, stop: stop}
+	c := &checker{addr: w.addr, hc: w.hc, stop: stop}
+	if restored != nil {
+		c.counts = *restored
+	}
+	b.check = c
 	b.checked.Store(true)
 	p.checks.Add(1)
-	go p.runChecks(ctx, b, w.addr, w.hc)
+	go p.runChecks(ctx, b, c)
 }
 
 // stopChecks stops b's health checker, if any; its health stays as it
@@ -35,29 +42,25 @@ func (p *Proxy) stopChecks(b *backend) {
 	b.checked.Store(false)
 }
 
-// runChecks probes b until ctx ends, moving it out of rotation and back
-// as the thresholds say.
-func (p *Proxy) runChecks(ctx context.Context, b *backend, addr string, hc HealthCheck) {
+// runChecks probes b with c's settings until ctx ends, the first at
+// once, moving it out of rotation and back as the thresholds say.
+func (p *Proxy) runChecks(ctx context.Context, b *backend, c *checker) {
 	defer p.checks.Done()
-	url := "http://" + addr + hc.Path
-	tick := time.NewTicker(hc.Interval)
+	url := "http://" + c.addr + c.hc.Path
+	tick := time.NewTicker(c.hc.Interval)
 	defer tick.Stop()
-	passes, failures := 0, 0
 	for {
-		err := probe(ctx, p.probes, url, hc.Timeout)
+		err := probe(ctx, p.probes, url, c.hc.Timeout)
 		if ctx.Err() != nil {
 			return
 		}
-		if err == nil {
-			passes, failures = passes+1, 0
-			if passes >= hc.HealthyThreshold && b.healthy.CompareAndSwap(false, true) {
-				p.log.Info("backend healthy", "backend", b.id, "addr", addr)
+		if changed, counts := c.count(b, err); changed {
+			if err == nil {
+				p.log.Info("backend healthy", "backend", b.id, "addr", c.addr)
+			} else {
+				p.log.Warn("backend unhealthy", "backend", b.id, "addr", c.addr, "failures", counts.failures, "err", err)
 			}
-		} else {
-			passes, failures = 0, failures+1
-			if failures >= hc.UnhealthyThreshold && b.healthy.CompareAndSwap(true, false) {
-				p.log.Warn("backend unhealthy", "backend", b.id, "addr", addr, "failures", failures, "err", err)
-			}
+			p.changed()
 		}
 		select {
 		case <-ctx.Done():

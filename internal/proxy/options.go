@@ -29,6 +29,13 @@ type Options struct {
 	// headers clients send, extending the chain, for a proxy that sits
 	// behind another trusted one. By default they are replaced.
 	TrustForwardedHeaders bool
+	// OnChange, when set, is called after a change worth saving: a route
+	// set or removed, a backend's health changed. It is called without
+	// the proxy's locks held, but may be called on a request's goroutine
+	// (a refused connection takes a backend out), so it must return at
+	// once: signal a channel, and save elsewhere. The stats, which change
+	// with every request, do not call it; Counted tells when they did.
+	OnChange func()
 }
 
 func (o Options) withDefaults() Options {

@@ -25,8 +25,9 @@ type Proxy struct {
 	conns     *conns // the direct path's connections
 	buffers   *bufferPool
 	probes    *http.Client
-	stickyKey []byte
+	stickyKey []byte // replaced by Restore only, before serving
 	upgrades  upgrades
+	counted   atomic.Uint64 // requests recorded in the stats
 
 	// mu serializes changes to the table and guards the fields below.
 	mu       sync.Mutex

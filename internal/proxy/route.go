@@ -11,57 +11,57 @@ import (
 type Backend struct {
 	// ID names the backend for as long as it lives, such as its container
 	// ID: health and requests in flight are tracked by it.
-	ID string
+	ID string `json:"id"`
 	// Addr is where it listens, host:port.
-	Addr string
+	Addr string `json:"addr"`
 }
 
 // Set is a named group of backends running the same revision, such as
 // "blue" and "green", or "stable" and "canary".
 type Set struct {
-	Name string
+	Name string `json:"name"`
 	// Revision is the deployer's number for the revision the backends
 	// run. Stats and sticky cookies belong to a set name and revision
 	// together: a new revision under a reused name starts afresh.
-	Revision int
+	Revision int `json:"revision"`
 	// Weight, 0 to 100, is the set's share of the route's traffic relative
 	// to the other sets. A set with weight 0 gets previews only.
-	Weight   int
-	Backends []Backend
+	Weight   int       `json:"weight"`
+	Backends []Backend `json:"backends"`
 }
 
 // HealthCheck says how backends are probed. Without a Path they are not
-// probed at all.
+// probed at all. In JSON, durations are in nanoseconds.
 type HealthCheck struct {
 	// Path is requested with GET on each backend, such as "/up".
-	Path string
+	Path string `json:"path,omitempty"`
 	// Interval between probes. Default 1s.
-	Interval time.Duration
+	Interval time.Duration `json:"interval,omitempty"`
 	// Timeout of one probe. Default 1s.
-	Timeout time.Duration
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// HealthyThreshold is how many passes in a row bring a backend back.
 	// Default 2.
-	HealthyThreshold int
+	HealthyThreshold int `json:"healthy_threshold,omitempty"`
 	// UnhealthyThreshold is how many failures in a row take a backend
 	// out. Default 3.
-	UnhealthyThreshold int
+	UnhealthyThreshold int `json:"unhealthy_threshold,omitempty"`
 }
 
 // Route is how one host is served.
 type Route struct {
 	// Host is the exact host name, compared case-insensitively, port
 	// ignored.
-	Host string
+	Host string `json:"host"`
 	// Sets share the traffic in proportion to their weights.
-	Sets []Set
+	Sets []Set `json:"sets"`
 	// Sticky keeps a client on the set it first got, by cookie, while
 	// that set has weight.
-	Sticky bool
+	Sticky bool `json:"sticky,omitempty"`
 	// Health checks every backend of the route.
-	Health HealthCheck
+	Health HealthCheck `json:"health"`
 	// Previews maps extra hosts to set names: a request for such a host
 	// goes to that set whatever its weight.
-	Previews map[string]string
+	Previews map[string]string `json:"previews,omitempty"`
 }
 
 // withDefaults fills in the zero fields of a check that has a path.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -74,6 +75,9 @@ type series struct {
 	mu   sync.Mutex
 	ring [historySeconds]*second
 	last int64
+	// counted is the proxy's count of requests recorded in any series,
+	// if any.
+	counted *atomic.Uint64
 }
 
 // seriesFor returns the series of host's set at revision, making it if
@@ -82,10 +86,17 @@ func (p *Proxy) seriesFor(host, set string, revision int) *series {
 	k := seriesKey{host, set, revision}
 	s := p.series[k]
 	if s == nil {
-		s = &series{}
+		s = &series{counted: &p.counted}
 		p.series[k] = s
 	}
 	return s
+}
+
+// Counted returns how many requests the stats have counted since the
+// proxy was made. It changes whenever the stats do, for a caller that
+// saves them now and then.
+func (p *Proxy) Counted() uint64 {
+	return p.counted.Load()
 }
 
 // pruneSeries drops the series of sets no longer routed once their
@@ -133,6 +144,9 @@ func (s *series) record(now time.Time, status int, latency time.Duration) {
 	}
 	sec.hist[bucketOf(latency)]++
 	s.last = max(s.last, unix)
+	if s.counted != nil {
+		s.counted.Add(1)
+	}
 }
 
 // stats sums the seconds in the window that ends at now.

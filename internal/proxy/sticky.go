@@ -12,9 +12,11 @@ import (
 
 // The sticky cookie names the set and revision that served a client,
 // signed with a key the proxy draws when it starts, so that a client can
-// neither pick a set by naming it nor stay on a set across revisions. A
-// restart draws a new key: every sticky client then gets one new weighted
-// pick, as it does when a new revision comes.
+// neither pick a set by naming it nor stay on a set across revisions. The
+// key is kept in the State, so that a restored proxy honours the cookies
+// the one before signed; a proxy started afresh draws a new key, and
+// every sticky client then gets one new weighted pick, as it does when a
+// new revision comes.
 
 // stickyKeySize is the length of the key sticky cookies are signed with.
 const stickyKeySize = 32

@@ -14,6 +14,15 @@ func (p *Proxy) Set(r Route) error {
 	if err != nil {
 		return fmt.Errorf("setting route %s: %w", r.Host, err)
 	}
+	if err := p.set(rt); err != nil {
+		return err
+	}
+	p.changed()
+	return nil
+}
+
+// set publishes the normalized route rt.
+func (p *Proxy) set(rt Route) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -33,13 +42,23 @@ func (p *Proxy) Set(r Route) error {
 func (p *Proxy) Remove(host string) {
 	host = canonicalHost(host)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if _, ok := p.routes[host]; !ok {
+		p.mu.Unlock()
 		return
 	}
 	routes := maps.Clone(p.routes)
 	delete(routes, host)
 	p.apply(routes)
+	p.mu.Unlock()
+	p.changed()
+}
+
+// changed tells Options.OnChange, if set, that the state changed.
+// Callers hold none of the proxy's locks.
+func (p *Proxy) changed() {
+	if p.opts.OnChange != nil {
+		p.opts.OnChange()
+	}
 }
 
 // checkRoutes finds conflicts between routes: a host served twice, or a
