@@ -11,13 +11,14 @@ import (
 // Stats sums the traffic of a (host, set, revision) over a window.
 type Stats struct {
 	// Requests counts the requests answered, whatever their status.
-	Requests int64
+	Requests int64 `json:"requests"`
 	// Errors counts 5xx answers: the backends' and the proxy's own 502
 	// and 503.
-	Errors int64
+	Errors int64 `json:"errors"`
 	// P50 and P99 are latency percentiles, until the response header,
-	// within 12.5%; zero without requests.
-	P50, P99 time.Duration
+	// within 12.5%; zero without requests. In JSON, in nanoseconds.
+	P50 time.Duration `json:"p50"`
+	P99 time.Duration `json:"p99"`
 }
 
 // ErrorRate is Errors over Requests, 0 without requests.
