@@ -39,6 +39,7 @@ and every other OCI client.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.AddCommand(newProxyCmd())
 	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
 		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newPublishCmd(), newDemoCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
 	return root
