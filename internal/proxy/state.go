@@ -61,10 +61,11 @@ type SecondState struct {
 	Unix     int64  `json:"unix"`
 	Requests uint32 `json:"requests"`
 	Errors   uint32 `json:"errors,omitempty"`
-	// Latency counts the requests by latency bucket: four buckets per
-	// power of two from 8µs, as the stats keep them. Only buckets with
-	// requests are listed; they add up to Requests.
-	Latency map[int]uint32 `json:"latency,omitempty"`
+	// Latency counts the requests by latency bucket, as pairs of a
+	// bucket and its count in bucket order: four buckets per power of
+	// two from 8µs, as the stats keep them. Only buckets with requests
+	// are listed; their counts add up to Requests.
+	Latency [][2]uint32 `json:"latency,omitempty"`
 }
 
 // ParseState decodes a state from JSON, such as a file State was saved
@@ -144,10 +145,10 @@ func (s *series) seconds(horizon int64) []SecondState {
 		if sec == nil || sec.unix <= horizon || sec.requests == 0 {
 			continue
 		}
-		st := SecondState{Unix: sec.unix, Requests: sec.requests, Errors: sec.errors, Latency: make(map[int]uint32)}
+		st := SecondState{Unix: sec.unix, Requests: sec.requests, Errors: sec.errors}
 		for i, c := range sec.hist {
 			if c > 0 {
-				st.Latency[i] = c
+				st.Latency = append(st.Latency, [2]uint32{uint32(i), c})
 			}
 		}
 		out = append(out, st)
@@ -220,8 +221,8 @@ func (s *series) restore(secs []SecondState, horizon, now int64) {
 			continue
 		}
 		sec := &second{unix: st.Unix, requests: st.Requests, errors: st.Errors}
-		for b, c := range st.Latency {
-			sec.hist[b] = c
+		for _, bc := range st.Latency {
+			sec.hist[bc[0]] = bc[1]
 		}
 		s.ring[i] = sec
 		s.last = max(s.last, st.Unix)
@@ -287,11 +288,14 @@ func checkSeconds(secs []SecondState) error {
 			return fmt.Errorf("second %d has %d errors in %d requests", sec.Unix, sec.Errors, sec.Requests)
 		}
 		var sum uint64
-		for b, c := range sec.Latency {
-			if b < 0 || b >= histBuckets {
+		for i, bc := range sec.Latency {
+			switch b := bc[0]; {
+			case b >= histBuckets:
 				return fmt.Errorf("second %d has latency bucket %d outside 0..%d", sec.Unix, b, histBuckets-1)
+			case i > 0 && b <= sec.Latency[i-1][0]:
+				return fmt.Errorf("second %d lists latency bucket %d out of order", sec.Unix, b)
 			}
-			sum += uint64(c)
+			sum += uint64(bc[1])
 		}
 		if sum != uint64(sec.Requests) {
 			return fmt.Errorf("second %d has %d latencies for %d requests", sec.Unix, sum, sec.Requests)

@@ -43,7 +43,7 @@ func stallingBackend(t testing.TB, name string) *httptest.Server {
 // second is a SecondState of n requests, errs of them errors, all in
 // latency bucket 40 (about 1ms).
 func secondOf(unix int64, n, errs uint32) SecondState {
-	return SecondState{Unix: unix, Requests: n, Errors: errs, Latency: map[int]uint32{40: n}}
+	return SecondState{Unix: unix, Requests: n, Errors: errs, Latency: [][2]uint32{{40, n}}}
 }
 
 func TestStateRoundTrip(t *testing.T) {
@@ -285,10 +285,10 @@ func TestRestoreRefusesABadState(t *testing.T) {
 		{"a sticky key of the wrong size", State{Version: StateVersion, StickyKey: []byte("short")}, ErrInvalidState, "sticky key of 5 bytes"},
 		{"a backend listed twice", State{Version: StateVersion, Backends: []BackendState{{ID: "a"}, {ID: "a"}}}, ErrInvalidState, "backend a listed twice"},
 		{"negative check counts", State{Version: StateVersion, Backends: []BackendState{{ID: "a", Failures: -1}}}, ErrInvalidState, "negative"},
-		{"a latency bucket out of range", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 1, Latency: map[int]uint32{histBuckets: 1}})}, ErrInvalidState, "bucket"},
-		{"a negative latency bucket", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 1, Latency: map[int]uint32{-1: 1}})}, ErrInvalidState, "bucket -1"},
-		{"more errors than requests", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 1, Errors: 2, Latency: map[int]uint32{3: 1}})}, ErrInvalidState, "2 errors in 1 requests"},
-		{"latencies that do not add up", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 2, Latency: map[int]uint32{3: 1}})}, ErrInvalidState, "1 latencies for 2 requests"},
+		{"a latency bucket out of range", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 1, Latency: [][2]uint32{{histBuckets, 1}}})}, ErrInvalidState, "bucket 94 outside"},
+		{"a latency bucket listed twice", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 2, Latency: [][2]uint32{{3, 1}, {3, 1}}})}, ErrInvalidState, "out of order"},
+		{"more errors than requests", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 1, Errors: 2, Latency: [][2]uint32{{3, 1}}})}, ErrInvalidState, "2 errors in 1 requests"},
+		{"latencies that do not add up", State{Version: StateVersion, Stats: stats(SecondState{Unix: now, Requests: 2, Latency: [][2]uint32{{3, 1}}})}, ErrInvalidState, "1 latencies for 2 requests"},
 		{"a second listed twice", State{Version: StateVersion, Stats: stats(secondOf(now, 1, 0), secondOf(now, 1, 0))}, ErrInvalidState, "listed twice"},
 		{"a series listed twice", State{Version: StateVersion, Stats: append(stats(), stats()...)}, ErrInvalidState, "listed twice"},
 	}
@@ -326,7 +326,7 @@ func TestRestoreRefusesABadState(t *testing.T) {
 		}
 	})
 	t.Run("garbage is refused", func(t *testing.T) {
-		for _, data := range []string{"", "{", "[]", `{"version":1,"routes":{}}`, `{"version":1,"stats":[{"seconds":[{"latency":{"x":1}}]}]}`} {
+		for _, data := range []string{"", "{", "[]", `{"version":1,"routes":{}}`, `{"version":1,"stats":[{"seconds":[{"latency":[[-1,1]]}]}]}`} {
 			if _, err := ParseState([]byte(data)); !errors.Is(err, ErrInvalidState) {
 				t.Fatalf("ParseState(%q): %v, want ErrInvalidState", data, err)
 			}
@@ -421,7 +421,7 @@ func FuzzParseState(f *testing.F) {
 	}
 	f.Add(valid)
 	f.Add([]byte(`{"version":1}`))
-	f.Add([]byte(`{"version":1,"stats":[{"host":"a","seconds":[{"unix":-5,"requests":1,"latency":{"0":1}}]}]}`))
+	f.Add([]byte(`{"version":1,"stats":[{"host":"a","seconds":[{"unix":-5,"requests":1,"latency":[[0,1]]}]}]}`))
 	f.Add([]byte(`{"version":1,"routes":[{"host":"a","sets":[{"name":"x","weight":50,"backends":[{"id":"b","addr":":1"}]}]}]}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
