@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -199,7 +200,11 @@ func startAppBackend(t testing.TB, name string) *appBackend {
 		}
 		if d, err := time.ParseDuration(r.URL.Query().Get("sleep")); err == nil {
 			b.arrived <- r.URL.String()
-			time.Sleep(d)
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
 		}
 		io.WriteString(w, name)
 	}))
@@ -457,4 +462,49 @@ func TestProxyProcessesHandOver(t *testing.T) {
 			t.Fatalf("routes saved %+v, want both", rs)
 		}
 	})
+}
+
+func TestAProxyProcessWithACorruptStateStartsEmpty(t *testing.T) {
+	data := shortTempDir(t)
+	if err := os.MkdirAll(filepath.Join(data, "proxy"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(data, "proxy", "state.json")
+	if err := os.WriteFile(state, []byte(`{"version":1,"routes":[{"host":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, addr := heldSocket(t)
+	pp := startProxyProcess(t, data, ln)
+	if status, _ := mustAppGet(t, addr, "shop.local", "/"); status != http.StatusNotFound {
+		t.Fatalf("answered %d without routes, want 404", status)
+	}
+	aside, _ := filepath.Glob(state + ".corrupt-*")
+	if len(aside) != 1 || !strings.Contains(pp.log.String(), "moved it aside") {
+		t.Fatalf("moved aside: %v; log:\n%s", aside, pp.log)
+	}
+}
+
+func TestASecondSignalStopsTheProxyProcessAtOnce(t *testing.T) {
+	data := shortTempDir(t)
+	ln, addr := heldSocket(t)
+	pp := startProxyProcess(t, data, ln)
+	ctl := proxyctl.Dial(controlPathOf(data))
+	defer ctl.Close()
+	slow := startAppBackend(t, "slow")
+	if err := ctl.Set(proxy.Route{Host: "shop.local", Sets: []proxy.Set{{Name: "blue", Weight: 100, Backends: []proxy.Backend{slow.Backend}}}}); err != nil {
+		t.Fatal(err)
+	}
+	go appGet(addr, "shop.local", "/?sleep=1m")
+	<-slow.arrived
+	if err := pp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the proxy to start retiring", func() bool { return strings.Contains(pp.log.String(), "retiring") })
+	if err := pp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var exit *exec.ExitError
+	if err := pp.wait(t); !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exited with %v after a second signal, want status 1 before the request in flight ended", err)
+	}
 }
