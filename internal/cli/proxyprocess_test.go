@@ -499,12 +499,59 @@ func TestASecondSignalStopsTheProxyProcessAtOnce(t *testing.T) {
 	if err := pp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the proxy to start retiring", func() bool { return strings.Contains(pp.log.String(), "retiring") })
+	waitFor(t, "the proxy to start retiring", func() bool { return strings.Contains(pp.log.String(), "draining requests in flight") })
 	if err := pp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	var exit *exec.ExitError
 	if err := pp.wait(t); !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("exited with %v after a second signal, want status 1 before the request in flight ended", err)
+	}
+}
+
+func TestARetiringProxyProcessHandsOverToOneThatTakesThePath(t *testing.T) {
+	data := shortTempDir(t)
+	ln, addr := heldSocket(t)
+	first := startProxyProcess(t, data, ln)
+	ctl := proxyctl.Dial(controlPathOf(data))
+	defer ctl.Close()
+	slow := startAppBackend(t, "slow")
+	if err := ctl.Set(proxy.Route{Host: "shop.local", Sets: []proxy.Set{{Name: "blue", Weight: 100, Backends: []proxy.Backend{slow.Backend}}}}); err != nil {
+		t.Fatal(err)
+	}
+	request := make(chan string, 1)
+	go func() {
+		status, body, err := appGet(addr, "shop.local", "/?sleep=1s")
+		request <- fmt.Sprint(status, " ", body, " ", err)
+	}()
+	<-slow.arrived
+	// The first stops accepting and drains; a second starts meanwhile,
+	// from the state the first saved, and takes the control path.
+	retired := make(chan error, 1)
+	go func() { retired <- ctl.Retire(context.Background(), 5*time.Second) }()
+	waitFor(t, "the first to stop accepting", func() bool { return strings.Contains(first.log.String(), "draining requests in flight") })
+	second := startProxyProcess(t, data, ln)
+
+	if got := <-request; got != "200 slow <nil>" {
+		t.Fatalf("the request in flight on the retiring process got %q", got)
+	}
+	select {
+	case err := <-retired:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Retire still waits after the first process drained")
+	}
+	if err := first.wait(t); err != nil {
+		t.Fatalf("the first process exited with %v, want 0", err)
+	}
+	for range 10 {
+		if status, body := mustAppGet(t, addr, "shop.local", "/"); status != http.StatusOK || body != "slow" {
+			t.Fatalf("answered %d %q after the handover, want slow", status, body)
+		}
+	}
+	if info, err := ctl.Info(context.Background()); err != nil || info.PID != second.cmd.Process.Pid {
+		t.Fatalf("Info = %+v, %v, want the second process", info, err)
 	}
 }

@@ -133,7 +133,7 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 				return exitError{code: 1}
 			}
 			retiring = true
-			log.Info("retiring: draining requests in flight", "signal", sig.String(), "drain_timeout", cfg.ShutdownTimeout)
+			log.Info("retiring on a signal", "signal", sig.String())
 			go ctl.Retire(context.Background(), cfg.ShutdownTimeout)
 		case <-ctl.Retired():
 			// The health checks end before the control socket closes,
@@ -197,6 +197,7 @@ func proxyListener(addr string) (net.Listener, *os.File, error) {
 func retireProxy(ctx context.Context, apps *http.Server, p *proxy.Proxy, drainTimeout time.Duration, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
+	log.Info("retiring: stopped accepting, draining requests in flight", "drain_timeout", drainTimeout)
 	if err := apps.Shutdown(ctx); err != nil {
 		apps.Close()
 		log.Info("closed the connections still open at the drain timeout", "drain_timeout", drainTimeout)
