@@ -555,3 +555,38 @@ func TestARetiringProxyProcessHandsOverToOneThatTakesThePath(t *testing.T) {
 		t.Fatalf("Info = %+v, %v, want the second process", info, err)
 	}
 }
+
+func TestARetiringProxyProcessExitsThoughItsSocketWasMadeBlocking(t *testing.T) {
+	data := shortTempDir(t)
+	ln, addr := heldSocket(t)
+	pp := startProxyProcess(t, data, ln)
+	ctl := proxyctl.Dial(controlPathOf(data))
+	defer ctl.Close()
+	app := startAppBackend(t, "app")
+	if err := ctl.Set(proxy.Route{Host: "shop.local", Sets: []proxy.Set{{Name: "blue", Weight: 100, Backends: []proxy.Backend{app.Backend}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// What the Fd of a file from net's File does to the socket that all
+	// its descriptors share, as exec.Cmd.ExtraFiles calls it.
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil || serr != nil {
+		t.Fatal(err, serr)
+	}
+	// The proxy accepts this one, and its next accept blocks in the
+	// kernel.
+	if status, body := mustAppGet(t, addr, "shop.local", "/"); status != http.StatusOK || body != "app" {
+		t.Fatalf("answered %d %q", status, body)
+	}
+	signalled := time.Now()
+	if err := pp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := pp.wait(t); err != nil {
+		t.Fatalf("exited with %v, want 0", err)
+	}
+	t.Logf("exited %v after SIGTERM, with a drain timeout of 5s", time.Since(signalled).Round(time.Millisecond))
+}

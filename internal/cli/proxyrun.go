@@ -198,14 +198,40 @@ func retireProxy(ctx context.Context, apps *http.Server, p *proxy.Proxy, drainTi
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
 	log.Info("retiring: stopped accepting, draining requests in flight", "drain_timeout", drainTimeout)
-	if err := apps.Shutdown(ctx); err != nil {
-		apps.Close()
-		log.Info("closed the connections still open at the drain timeout", "drain_timeout", drainTimeout)
+	shut := make(chan error, 1)
+	go func() { shut <- apps.Shutdown(ctx) }()
+	select {
+	case err := <-shut:
+		closeLeft(apps, err, drainTimeout, log)
+	case <-ctx.Done():
+		// Shutdown returns within half a second of its deadline...
+		select {
+		case err := <-shut:
+			closeLeft(apps, err, drainTimeout, log)
+		case <-time.After(time.Second):
+			// ...unless it is stuck closing the listener: a process
+			// that put the shared socket in blocking mode (an
+			// os.File's Fd does, as exec.Cmd.ExtraFiles calls it)
+			// leaves an accept blocked in the kernel, and the close
+			// waits for it. Exiting ends both; Close would wait too.
+			go apps.Close()
+			log.Warn("the listening socket did not close by the drain timeout, as if another process made it blocking: exiting without waiting for it",
+				"drain_timeout", drainTimeout)
+		}
 	}
 	if err := p.Shutdown(ctx); err != nil {
 		log.Info("closed the upgraded connections at the drain timeout", "err", err)
 	}
 	return nil
+}
+
+// closeLeft closes the connections a Shutdown that ended with err left.
+func closeLeft(apps *http.Server, err error, drainTimeout time.Duration, log *slog.Logger) {
+	if err == nil {
+		return
+	}
+	apps.Close()
+	log.Info("closed the connections still open at the drain timeout", "drain_timeout", drainTimeout)
 }
 
 // writePid writes this process's pid to path atomically.
