@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -25,6 +26,16 @@ API under /api/ on --listen, and the edge proxy that serves deployed apps on
 --proxy-listen. The deploy engine drives the local Docker daemon; without
 one, berth serves the registry and refuses deploys.
 
+The edge proxy runs as a process of its own (berth proxy), which berth
+serve starts and watches: it goes on serving apps from its last routes
+while berth serve restarts, is upgraded or is down, and berth serve
+starts it again, with its routes, if it dies. berth serve --upgrade (or
+SIGUSR2) hands the listening sockets to the berth binary on disk without
+refusing or failing a request: the new berth serve takes them, this one
+finishes its requests and exits, and the proxy is handed over to the new
+build. A new binary that fails to start leaves this one serving.
+SIGINT or SIGTERM stops berth and its proxy.
+
 Everything is kept under the data directory: blobs as files named by their
 digest, and tags, manifests, links and upload sessions in an embedded
 crash-safe database. SIGINT or SIGTERM finishes in-flight requests, then
@@ -48,6 +59,7 @@ localhost and names under it, and --allowed-host names; others get 421,
 which stops DNS rebinding. With --allowed-host set that holds always.
 A request body that sends nothing for --body-idle-timeout is cut.`,
 		Example: `  berth serve
+  berth serve --upgrade            # hand over to the binary on disk
   berth serve --listen 127.0.0.1:5000 --data /var/lib/berth
   berth init && berth serve --config berth.yaml
   BERTH_DATA=/srv/berth berth serve`,
@@ -67,15 +79,43 @@ A request body that sends nothing for --body-idle-timeout is cut.`,
 	f.StringSlice("allowed-host", nil, "a host name the registry and API answer to besides loopback ones (repeatable; env "+config.EnvAllowedHosts+")")
 	f.StringSlice("allowed-origin", nil, "a web origin (scheme://host[:port]) whose pages may change state (repeatable; env "+config.EnvAllowedOrigins+")")
 	f.Duration("body-idle-timeout", def.Server.BodyIdleTimeout, "cut a request body that sends nothing for this long (env "+config.EnvBodyIdleTimeout+")")
+	f.Bool("upgrade", false, "hand the running berth serve of --data over to the binary on disk, and wait until it has")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loadConfig(cmd.Flags())
 		if err != nil {
 			return err
 		}
+		if up, _ := cmd.Flags().GetBool("upgrade"); up {
+			return upgradeRunning(cmd, cfg.DataDir)
+		}
 		log, err := newLogger(cmd.ErrOrStderr(), cfg)
 		if err != nil {
 			return err
 		}
+		inherited, err := server.InheritedFromEnv(os.Getenv)
+		if err != nil {
+			return err
+		}
+		// Not for the processes this one starts: a later upgrade sets
+		// its own.
+		os.Unsetenv(server.EnvUpgrade)
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("finding berth's own binary, to run the proxy: %w", err)
+		}
+		// SIGUSR2 hands over to the binary on disk.
+		upgrade := make(chan struct{}, 1)
+		usr2 := make(chan os.Signal, 1)
+		signal.Notify(usr2, syscall.SIGUSR2)
+		defer signal.Stop(usr2)
+		go func() {
+			for range usr2 {
+				select {
+				case upgrade <- struct{}{}:
+				default:
+				}
+			}
+		}()
 		// SIGHUP reads the configuration again.
 		reload := make(chan struct{}, 1)
 		hup := make(chan os.Signal, 1)
@@ -93,8 +133,12 @@ A request body that sends nothing for --body-idle-timeout is cut.`,
 			}
 		}()
 		return server.Run(cmd.Context(), cfg, log, server.Options{
-			Reload: reload,
-			Load:   func() (config.Config, error) { return loadConfig(cmd.Flags()) },
+			Reload:         reload,
+			Load:           func() (config.Config, error) { return loadConfig(cmd.Flags()) },
+			ProxyCommand:   []string{self, "proxy"},
+			Upgrade:        upgrade,
+			UpgradeCommand: append([]string{self}, os.Args[1:]...),
+			Inherited:      inherited,
 		})
 	}
 	return cmd

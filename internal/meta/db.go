@@ -45,7 +45,7 @@ func Open(path string) (*DB, error) {
 		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("opening metadata %s: in use by another process", path)
+		return nil, fmt.Errorf("opening metadata %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening metadata %s: %w", path, err)

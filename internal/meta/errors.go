@@ -24,6 +24,8 @@ var (
 	ErrManifestInvalid = errors.New("manifest invalid")
 	// ErrClosed reports use of a closed store.
 	ErrClosed = errors.New("metadata store closed")
+	// ErrLocked reports a store another process has open.
+	ErrLocked = errors.New("in use by another process")
 )
 
 // MissingError names the content a manifest references but the repository

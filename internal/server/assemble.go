@@ -17,7 +17,6 @@ import (
 	"github.com/berth-dev/berth/internal/gc"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/metrics"
-	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/seal"
 	"github.com/berth-dev/berth/internal/webhook"
@@ -39,14 +38,13 @@ type parts struct {
 	tags      *tagRules
 	hooks     *webhook.Dispatcher
 	sub       *events.Subscription
-	proxy     *proxy.Proxy
 	driver    *docker.Driver
 	engine    *deploy.Engine
 }
 
 // assemble builds every part from the configuration; listen is where the
-// registry is reachable.
-func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr, log *slog.Logger) (*parts, error) {
+// registry is reachable, router the edge proxy.
+func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr, router deploy.Router, log *slog.Logger) (*parts, error) {
 	p := &parts{cfg: cfg, log: log, db: db}
 	svc, err := newAuth(cfg, log)
 	if err != nil {
@@ -84,7 +82,6 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	p.api.HandleDeliveries(db)
 
 	res := newResolver(db, listen, p.auth.PullToken)
-	p.proxy = proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log)
 	inst, err := loadInstance(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -97,7 +94,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	if err != nil {
 		return nil, err
 	}
-	if p.engine, err = deploy.New(cfg.DataDir, p.driver, p.proxy, res, log, deploy.Options{Secrets: box}); err != nil {
+	if p.engine, err = deploy.New(cfg.DataDir, p.driver, router, res, log, deploy.Options{Secrets: box}); err != nil {
 		return nil, err
 	}
 	p.api.HandleDeploy(p.engine)
@@ -132,7 +129,6 @@ func (p *parts) close() {
 	if err := p.engine.Close(); err != nil {
 		p.log.Error("closing the deploy engine", "err", err)
 	}
-	p.proxy.Close()
 	if err := p.driver.Close(); err != nil {
 		p.log.Warn("closing the Docker client", "err", err)
 	}

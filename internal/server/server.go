@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/config"
@@ -33,7 +34,22 @@ type Options struct {
 	// grants, anonymous pull) and the immutability rules.
 	Reload <-chan struct{}
 	Load   func() (config.Config, error)
+	// ProxyCommand runs the edge proxy as a process of its own, berth's
+	// binary and "proxy", which outlives a restart, an upgrade or a crash
+	// of this one (see processEdge). Without it the proxy serves in this
+	// process and stops with it.
+	ProxyCommand []string
+	// Upgrade asks for the listening sockets to be handed to a new berth
+	// serve, UpgradeCommand, and for this one to stop once it has them.
+	Upgrade        <-chan struct{}
+	UpgradeCommand []string
+	// Inherited are the sockets an upgrade handed to this process.
+	Inherited *Inherited
 }
+
+// storeWait bounds how long a berth serve an upgrade started waits for
+// the one it replaces to let go of the stores.
+const storeWait = 2 * time.Minute
 
 // Run serves berth with cfg until ctx is cancelled, then shuts down.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) error {
@@ -43,31 +59,49 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
-	db, err := meta.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	ln, e, err := listen(ctx, cfg, opts, log)
 	if err != nil {
+		return err
+	}
+	closeAll := func() {
+		ln.Close()
+		if err := e.Shutdown(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("stopping the proxy", "err", err)
+		}
+	}
+	if opts.Inherited != nil {
+		// The sockets are this process's: the one that handed them over
+		// stops accepting and lets go of the stores, which are opened
+		// below once they are free.
+		opts.Inherited.sayReady()
+	}
+	db, err := openWhenFree(ctx, storeWait, func() (*meta.DB, error) {
+		return meta.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	}, func(err error) bool { return opts.Inherited != nil && errors.Is(err, meta.ErrLocked) })
+	if err != nil {
+		closeAll()
 		return err
 	}
 	defer db.Close()
+	// The berth serve before this one has let go: its proxy may now be
+	// handed over to this build.
+	if pe, ok := e.(*processEdge); ok {
+		if err := pe.Upgrade(ctx); err != nil {
+			log.Error("handing the proxy over to this build: the running one serves on", "err", err)
+		}
+	}
 	blobs, err := blob.Open(cfg.DataDir)
 	if err != nil {
+		closeAll()
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	parts, err := assemble(cfg, db, blobs, ln.Addr(), e, log)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
-	proxyLn, err := net.Listen("tcp", cfg.ProxyListen)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("listening on %s for the proxy: %w", cfg.ProxyListen, err)
-	}
-	parts, err := assemble(cfg, db, blobs, ln.Addr(), log)
-	if err != nil {
-		ln.Close()
-		proxyLn.Close()
+		closeAll()
 		return err
 	}
 	if n, err := parts.registry.SweepUploads(cfg.UploadTTL); err != nil {
+		closeAll()
 		return err
 	} else if n > 0 {
 		log.Info("cleaned up uploads left by the previous run", "count", n)
@@ -76,22 +110,19 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	var inflight sync.WaitGroup
 	var serving atomic.Bool
 	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&serving), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
-	// The proxy keeps the default header and idle timeouts, and cuts
-	// stalled bodies itself (proxy.body_idle_timeout): its backends'
-	// transport may read a body after the handler returned.
-	proxySrv := newHTTPServer(tracked(&inflight, parts.proxy), config.Default().Server, log)
-	served := make(chan error, 2)
+	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	go func() { served <- proxySrv.Serve(proxyLn) }()
 	serving.Store(true)
 	if host, _, _ := net.SplitHostPort(cfg.Listen); !cfg.Auth.Enabled() && !config.IsLoopback(host) {
 		log.Warn("serving WITHOUT AUTHENTICATION on an address other hosts can reach: anyone can push, delete and deploy",
 			"addr", ln.Addr().String())
 	}
 	log.Info("registry listening", "addr", ln.Addr().String(), "data", cfg.DataDir)
-	log.Info("proxy listening", "addr", proxyLn.Addr().String())
+	if err := writePid(cfg.DataDir); err != nil {
+		log.Warn("writing the pid file", "err", err)
+	}
 	if opts.Ready != nil {
-		opts.Ready(Listening{Registry: ln.Addr(), Proxy: proxyLn.Addr()})
+		opts.Ready(Listening{Registry: ln.Addr(), Proxy: e.Addr()})
 	}
 
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -101,24 +132,32 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		workers.Go(func() { reloadLoop(background, parts, opts.Reload, opts.Load) })
 	}
 
-	var serveErr error
-	select {
-	case serveErr = <-served:
-	case <-ctx.Done():
-	}
+	serveErr, upgraded := wait(ctx, served, ln, e, cfg, opts, log)
 	serving.Store(false)
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	for _, s := range []*http.Server{srv, proxySrv} {
-		if err := s.Shutdown(sctx); err != nil {
-			s.Close()
-			log.Warn("shutdown timed out; closed remaining connections", "err", err)
+	if serveErr == nil {
+		// Stop accepting first, and let Serve return: every connection
+		// it accepted is then one Shutdown waits for, never one it
+		// would drop. After an upgrade the socket stays open in the new
+		// berth serve, which accepts what comes next.
+		ln.Close()
+		select {
+		case serveErr = <-served:
+		case <-sctx.Done():
 		}
 	}
-	// Upgraded connections such as WebSockets are no longer the server's
-	// to wait for or to close: the proxy closes them at the deadline.
-	if err := parts.proxy.Shutdown(sctx); err != nil {
-		log.Info("closed the proxy's upgraded connections at the shutdown deadline", "err", err)
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		log.Warn("shutdown timed out; closed remaining connections", "err", err)
+	}
+	if upgraded {
+		err = e.Leave(sctx)
+	} else {
+		err = e.Shutdown(sctx)
+	}
+	if err != nil {
+		log.Warn("stopping the proxy", "err", err)
 	}
 	cancel()
 	// Handlers cut off by Close return promptly; none may still be
@@ -127,16 +166,80 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	stopBackground()
 	workers.Wait()
 	parts.close()
-	for range 2 {
-		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
-			serveErr = err
-		}
-	}
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && !errors.Is(serveErr, net.ErrClosed) {
 		return fmt.Errorf("serving: %w", serveErr)
+	}
+	if upgraded {
+		log.Info("stopped: the new berth serve has taken over")
+		return nil
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listen opens the registry's listening socket and the edge proxy, or
+// takes those an upgrade handed over.
+func listen(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger) (net.Listener, edge, error) {
+	var ln net.Listener
+	var err error
+	var proxyFile *os.File
+	if in := opts.Inherited; in != nil {
+		if ln, err = net.FileListener(in.Registry); err != nil {
+			return nil, nil, fmt.Errorf("taking the registry's socket over: %w", err)
+		}
+		in.Registry.Close()
+		proxyFile = in.Proxy
+	} else if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	var e edge
+	if len(opts.ProxyCommand) > 0 {
+		e, err = startProcessEdge(ctx, cfg, opts.ProxyCommand, proxyFile, log)
+	} else {
+		var pl net.Listener
+		if proxyFile != nil {
+			if pl, err = net.FileListener(proxyFile); err != nil {
+				ln.Close()
+				return nil, nil, fmt.Errorf("taking the proxy's socket over: %w", err)
+			}
+			proxyFile.Close()
+		}
+		e, err = newLocalEdge(cfg, pl, log)
+	}
+	if err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	return ln, e, nil
+}
+
+// wait serves until ctx ends or the registry's server fails, carrying
+// out the upgrades asked for meanwhile; it reports the server's error,
+// and whether a new berth serve took over.
+func wait(ctx context.Context, served <-chan error, ln net.Listener, e edge, cfg config.Config, opts Options, log *slog.Logger) (error, bool) {
+	for {
+		select {
+		case err := <-served:
+			return err, false
+		case <-ctx.Done():
+			return nil, false
+		case <-opts.Upgrade:
+			if len(opts.UpgradeCommand) == 0 {
+				log.Warn("asked to upgrade, but this berth serve was not told how to start another")
+				continue
+			}
+			_ = ClearUpgradeFailure(cfg.DataDir)
+			if err := upgrade(ctx, opts.UpgradeCommand, ln, e, log); err != nil {
+				log.Error("the upgrade failed: serving on", "err", err)
+				if werr := os.WriteFile(upgradeErrPath(cfg.DataDir), []byte(err.Error()+"\n"), 0o644); werr != nil {
+					log.Warn("writing why the upgrade failed", "err", werr)
+				}
+				continue
+			}
+			log.Info("upgrading: the new berth serve holds the sockets; finishing here")
+			return nil, true
+		}
+	}
 }
 
 // newHTTPServer serves h with the header and idle timeouts of s. It sets
