@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,11 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
+	// servedDone closes when apps.Serve returns, with serveErr; stopping
+	// says a retire closed the listener on purpose.
+	servedDone := make(chan struct{})
+	var serveErr error
+	var stopping atomic.Bool
 	def := config.Default().Server
 	apps := &http.Server{
 		Handler:           p,
@@ -84,7 +90,10 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		Listener:  lnFile,
 		Info: proxyctl.Info{PID: os.Getpid(), Version: version.Get().String(), Executable: exe,
 			Listen: ln.Addr().String(), Started: started},
-		Retire:  func(ctx context.Context, d time.Duration) error { return retireProxy(ctx, apps, p, d, log) },
+		Retire: func(ctx context.Context, d time.Duration) error {
+			stopping.Store(true)
+			return retireProxy(ctx, apps, ln, servedDone, p, d, log)
+		},
 		Changed: changed,
 	}, log)
 	controlPath := filepath.Join(dir, "control.sock")
@@ -111,8 +120,10 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		log.Warn("saving the proxy's state failed; retrying on the next change", "state", statePath, "err", err)
 	}
 
-	served := make(chan error, 1)
-	go func() { served <- apps.Serve(ln) }()
+	go func() {
+		serveErr = apps.Serve(ln)
+		close(servedDone)
+	}()
 	pidPath := filepath.Join(dir, "pid")
 	if err := writePid(pidPath); err != nil {
 		log.Warn("writing the pid file failed", "err", err)
@@ -145,14 +156,14 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 			}
 			log.Info("proxy retired", "pid", os.Getpid())
 			return nil
-		case err := <-served:
-			if errors.Is(err, http.ErrServerClosed) {
+		case <-servedDone:
+			if stopping.Load() || errors.Is(serveErr, http.ErrServerClosed) {
 				// A retire is under way: wait for its end.
-				served = nil
+				servedDone = nil
 				retiring = true
 				continue
 			}
-			return fmt.Errorf("serving apps on %s: %w", ln.Addr(), err)
+			return fmt.Errorf("serving apps on %s: %w", ln.Addr(), serveErr)
 		case err := <-controlled:
 			return err
 		}
@@ -190,13 +201,22 @@ func proxyListener(addr string) (net.Listener, *os.File, error) {
 
 // retireProxy stops accepting connections on apps and lets the requests
 // in flight finish, for up to drainTimeout; then it closes those left,
-// upgraded ones included. http.Server.Shutdown closes this process's
-// descriptor of the listening socket only: the socket stays open through
-// the ones berth serve and a newer proxy hold, and connections wait in it
-// for them.
-func retireProxy(ctx context.Context, apps *http.Server, p *proxy.Proxy, drainTimeout time.Duration, log *slog.Logger) error {
+// upgraded ones included. It closes this process's descriptor of the
+// listening socket only: the socket stays open through the ones berth
+// serve and a newer proxy hold, and connections wait in it for them.
+// It closes the listener and waits for Serve to return before Shutdown:
+// a connection Serve accepted is then one Shutdown waits for, where one
+// accepted as Shutdown began would be dropped, unanswered.
+func retireProxy(ctx context.Context, apps *http.Server, ln net.Listener, servedDone <-chan struct{}, p *proxy.Proxy, drainTimeout time.Duration, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
+	// In a goroutine: a close waits for an accept blocked in the kernel
+	// (see below), and the drain timeout must still hold.
+	go ln.Close()
+	select {
+	case <-servedDone:
+	case <-ctx.Done():
+	}
 	log.Info("retiring: stopped accepting, draining requests in flight", "drain_timeout", drainTimeout)
 	shut := make(chan error, 1)
 	go func() { shut <- apps.Shutdown(ctx) }()
