@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -21,6 +23,7 @@ type server struct {
 	registry string // host:port of the registry and API
 	proxy    string // host:port of the edge proxy
 	log      string // path of its log file
+	data     string // its data directory
 	done     chan struct{}
 }
 
@@ -43,12 +46,12 @@ func freeOr(addr string) string {
 // startServer runs berth serve with its data and log under dir and waits
 // until both listeners are up.
 func startServer(ctx context.Context, bin, dir, listen, proxyListen string, labels []string) (*server, error) {
-	s := &server{log: filepath.Join(dir, "berth.log"), done: make(chan struct{})}
+	s := &server{log: filepath.Join(dir, "berth.log"), data: filepath.Join(dir, "data"), done: make(chan struct{})}
 	logFile, err := os.Create(s.log)
 	if err != nil {
 		return nil, fmt.Errorf("creating the server log: %w", err)
 	}
-	args := []string{"serve", "--data", filepath.Join(dir, "data"),
+	args := []string{"serve", "--data", s.data,
 		"--listen", freeOr(listen), "--proxy-listen", freeOr(proxyListen), "--label", "berth.demo=1"}
 	for _, l := range labels {
 		args = append(args, "--label", l)
@@ -112,6 +115,13 @@ func (s *server) stop() {
 	case <-s.done:
 	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
+		// Its proxy process, which a stopped berth serve stops, shares
+		// the log: kill it too.
+		if data, err := os.ReadFile(filepath.Join(s.data, "proxy", "pid")); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
 		<-s.done
 	}
 }

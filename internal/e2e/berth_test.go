@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,9 +44,12 @@ type berth struct {
 	t     testing.TB
 	data  string
 	cmd   *exec.Cmd
-	addr  string // host:port of the registry and API
-	proxy string // host:port of the edge proxy
-	done  chan struct{}
+	addr  string        // host:port of the registry and API
+	proxy string        // host:port of the edge proxy
+	done  chan struct{} // closes when the berth serve the test started exits
+	// logDone closes when no process of berth writes to its log any more.
+	logDone chan struct{}
+	logPipe string // the log pipe's link in /proc, "pipe:[inode]"
 
 	mu  sync.Mutex
 	log strings.Builder
@@ -60,20 +64,37 @@ var (
 // waits until it serves.
 func startBerth(t testing.TB, dir string, args ...string) *berth {
 	t.Helper()
-	b := &berth{t: t, data: dir, done: make(chan struct{})}
-	b.cmd = exec.Command(berthBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0",
+	return startBerthBinary(t, berthBin, dir, args...)
+}
+
+// startBerthBinary starts the berth binary at bin.
+func startBerthBinary(t testing.TB, bin, dir string, args ...string) *berth {
+	t.Helper()
+	b := &berth{t: t, data: dir, done: make(chan struct{}), logDone: make(chan struct{})}
+	b.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0",
 		"--label", "berth.test=1", "--data", dir}, args...)...)
-	stderr, err := b.cmd.StderrPipe()
+	// A pipe of the test's own, not StderrPipe: the proxy process and a
+	// berth serve an upgrade starts write to it too, and outlive this
+	// process.
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.cmd.Stderr = w
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	b.logPipe, _ = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", w.Fd()))
+	w.Close()
 	addr, proxy := make(chan string, 1), make(chan string, 1)
-	go b.readLog(stderr, addr, proxy)
+	go b.readLog(r, addr, proxy)
+	go func() {
+		_ = b.cmd.Wait()
+		close(b.done)
+	}()
 	t.Cleanup(func() {
 		b.kill()
+		b.killAll()
 		b.removeImages()
 	})
 	select {
@@ -88,7 +109,9 @@ func startBerth(t testing.TB, dir string, args ...string) *berth {
 	return b
 }
 
-func (b *berth) readLog(r io.Reader, addr, proxy chan<- string) {
+func (b *berth) readLog(r io.ReadCloser, addr, proxy chan<- string) {
+	defer close(b.logDone)
+	defer r.Close()
 	s := bufio.NewScanner(r)
 	for s.Scan() {
 		line := s.Text()
@@ -96,14 +119,59 @@ func (b *berth) readLog(r io.Reader, addr, proxy chan<- string) {
 		b.log.WriteString(line + "\n")
 		b.mu.Unlock()
 		if m := listeningRE.FindStringSubmatch(line); m != nil {
-			addr <- m[1]
+			select {
+			case addr <- m[1]:
+			default: // a later berth serve, after the first was found
+			}
 		}
 		if m := proxyRE.FindStringSubmatch(line); m != nil {
-			proxy <- m[1]
+			select {
+			case proxy <- m[1]:
+			default:
+			}
 		}
 	}
-	_ = b.cmd.Wait()
-	close(b.done)
+}
+
+// killAll kills, the hard way, what of berth is left: the berth serve an
+// upgrade started and the proxy process, whose pids are in the data
+// directory; then waits for the log to end.
+func (b *berth) killAll() {
+	for _, f := range []string{"serve.pid", filepath.Join("proxy", "pid")} {
+		data, err := os.ReadFile(filepath.Join(b.data, f))
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	select {
+	case <-b.logDone:
+	case <-time.After(10 * time.Second):
+		b.t.Errorf("berth's log did not end 10s after every process of it was killed; processes holding it: %s\n%s",
+			holders(b.logPipe), b.output())
+	}
+}
+
+// holders lists the processes that hold the pipe whose link is pipe
+// ("pipe:[123]"), as "pid: command line".
+func holders(pipe string) string {
+	var out []string
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	seen := map[string]bool{}
+	for _, fd := range fds {
+		if link, err := os.Readlink(fd); err == nil && link == pipe {
+			proc := filepath.Dir(filepath.Dir(fd))
+			if seen[proc] {
+				continue
+			}
+			seen[proc] = true
+			cmd, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
+			out = append(out, filepath.Base(proc)+": "+strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // removeImages deletes the images the host pulled from this berth's

@@ -23,7 +23,7 @@ import (
 // deployEnv is a berth with the test app pushed to its registry as v1 and
 // v2, and an app name of the test's own.
 type deployEnv struct {
-	t    *testing.T
+	t    testing.TB
 	b    *berth
 	app  string
 	host string
@@ -31,7 +31,7 @@ type deployEnv struct {
 	dir  string
 }
 
-func newDeployEnv(t *testing.T, b *berth, builder *testapp.Builder, repo string) *deployEnv {
+func newDeployEnv(t testing.TB, b *berth, builder *testapp.Builder, repo string) *deployEnv {
 	t.Helper()
 	e := &deployEnv{t: t, b: b, app: "e2e-" + randomSuffix(t), repo: b.addr + "/" + repo, dir: t.TempDir()}
 	e.host = e.app + ".test"
@@ -40,7 +40,7 @@ func newDeployEnv(t *testing.T, b *berth, builder *testapp.Builder, repo string)
 }
 
 // pushVersions builds and pushes the test app once per version.
-func pushVersions(t *testing.T, b *berth, builder *testapp.Builder, repo string, versions ...string) {
+func pushVersions(t testing.TB, b *berth, builder *testapp.Builder, repo string, versions ...string) {
 	t.Helper()
 	for _, v := range versions {
 		builder.Build(t, b.addr, repo, v)

@@ -8,9 +8,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,7 +52,8 @@ var manifestRE = regexp.MustCompile(`^/v2/(.+)/manifests/[^/]+$`)
 // temporary directory and stops it when the test ends.
 func ServeRegistry(t testing.TB, bin string) *Registry {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	data := t.TempDir()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--data", data)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +84,10 @@ func ServeRegistry(t testing.TB, bin string) *Registry {
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
+			// The proxy process, which a stopped berth serve stops, holds
+			// the log's pipe too.
 			_ = cmd.Process.Kill()
+			KillProxy(data)
 			<-done
 		}
 	})
@@ -121,4 +127,16 @@ func (r *Registry) ManifestRequests(ref string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.manifests[repo]
+}
+
+// KillProxy kills, the hard way, the proxy process of the berth whose
+// data directory is dataDir, if one runs.
+func KillProxy(dataDir string) {
+	data, err := os.ReadFile(filepath.Join(dataDir, "proxy", "pid"))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
