@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -82,20 +81,10 @@ shutdown_timeout, data, log), then defaults, as for berth serve.`,
 // such as a registry address beyond loopback without accounts, are not
 // the proxy's to refuse.
 func loadProxyConfig(f *pflag.FlagSet) (config.Config, error) {
-	cfg := config.Default()
-	path, _ := f.GetString("config")
-	if path == "" {
-		path = os.Getenv(config.EnvConfig)
-	}
-	if path != "" {
-		if err := cfg.LoadFile(path); err != nil {
-			return cfg, err
-		}
-	}
-	if err := cfg.ApplyEnv(os.LookupEnv); err != nil {
+	cfg, err := baseConfig(f)
+	if err != nil {
 		return cfg, err
 	}
-	var err error
 	f.Visit(func(fl *pflag.Flag) {
 		switch fl.Name {
 		case "listen":

@@ -144,9 +144,9 @@ A request body that sends nothing for --body-idle-timeout is cut.`,
 	return cmd
 }
 
-// loadConfig builds the configuration: defaults, then the config file,
-// then the environment, then the flags the user set.
-func loadConfig(f *pflag.FlagSet) (config.Config, error) {
+// baseConfig is the configuration before the flags: defaults, then the
+// config file (--config, else BERTH_CONFIG), then the environment.
+func baseConfig(f *pflag.FlagSet) (config.Config, error) {
 	cfg := config.Default()
 	path, _ := f.GetString("config")
 	if path == "" {
@@ -160,7 +160,16 @@ func loadConfig(f *pflag.FlagSet) (config.Config, error) {
 	if err := cfg.ApplyEnv(os.LookupEnv); err != nil {
 		return cfg, err
 	}
-	var err error
+	return cfg, nil
+}
+
+// loadConfig builds the configuration: baseConfig, then the flags the
+// user set.
+func loadConfig(f *pflag.FlagSet) (config.Config, error) {
+	cfg, err := baseConfig(f)
+	if err != nil {
+		return cfg, err
+	}
 	f.Visit(func(fl *pflag.Flag) {
 		switch fl.Name {
 		case "listen":

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -157,15 +156,8 @@ func (e *deployEnv) waitPaused(msg string) {
 
 // get asks the proxy for the app on host and returns status and body.
 func (e *deployEnv) get(client *http.Client, host string) (int, string, error) {
-	req, _ := http.NewRequest(http.MethodGet, "http://"+e.b.proxy+"/", nil)
-	req.Host = host
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	return res.StatusCode, strings.TrimSpace(string(body)), err
+	code, body, err := getWith(client, e.b.proxy, host)
+	return code, strings.TrimSpace(body), err
 }
 
 // load is steady traffic through the proxy: clients with kept-alive
