@@ -46,9 +46,14 @@ func TestKillDuringRollingUpdate(t *testing.T) {
 	b2 := startBerth(t, dir, "--listen", b.addr, "--proxy-listen", b.proxy)
 	e.b = b2
 	var st deploy.AppStatus
+	// The restarted berth routes to what runs at once, and converges in
+	// the background: wait until it has.
 	waitFor(t, "the restarted berth to settle the rollout", func() bool {
 		st = e.status()
-		return st.Rollout == nil && len(e.containers()) == 3
+		cs := e.containers()
+		return st.Rollout == nil && len(cs) == 3 && !slices.ContainsFunc(cs, func(c string) bool {
+			return !strings.HasPrefix(c, "1/") || !strings.HasSuffix(c, "_running")
+		})
 	})
 	if st.Live != 1 {
 		t.Errorf("live revision after the restart is %d, want 1 (the cut-short rollout rolled back)", st.Live)
