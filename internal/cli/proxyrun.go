@@ -19,6 +19,7 @@ import (
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/proxyctl"
+	"github.com/berth-dev/berth/internal/serving"
 	"github.com/berth-dev/berth/internal/version"
 )
 
@@ -68,10 +69,7 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
-	// servedDone closes when apps.Serve returns, with serveErr; stopping
-	// says a retire closed the listener on purpose.
-	servedDone := make(chan struct{})
-	var serveErr error
+	// stopping says a retire closed the listener on purpose.
 	var stopping atomic.Bool
 	def := config.Default().Server
 	apps := &http.Server{
@@ -80,6 +78,10 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		IdleTimeout:       def.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Apps are served from here, with the routes restored, before the
+	// control socket answers: a supervisor that sees this process on it
+	// may retire the one it replaces at once.
+	served := serving.Start(apps, ln)
 	exe, err := os.Executable()
 	if err != nil {
 		ln.Close()
@@ -92,7 +94,7 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 			Listen: ln.Addr().String(), Started: started},
 		Retire: func(ctx context.Context, d time.Duration) error {
 			stopping.Store(true)
-			return retireProxy(ctx, apps, ln, servedDone, p, d, log)
+			return retireProxy(ctx, served, p, d, log)
 		},
 		Changed: changed,
 	}, log)
@@ -120,10 +122,6 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		log.Warn("saving the proxy's state failed; retrying on the next change", "state", statePath, "err", err)
 	}
 
-	go func() {
-		serveErr = apps.Serve(ln)
-		close(servedDone)
-	}()
 	pidPath := filepath.Join(dir, "pid")
 	if err := writePid(pidPath); err != nil {
 		log.Warn("writing the pid file failed", "err", err)
@@ -132,6 +130,7 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 	log.Info("proxy serving", "listen", ln.Addr().String(), "routes", len(p.Routes()), "pid", os.Getpid(),
 		"restored", restored, "control", controlPath)
 
+	servedDone := served.Done()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -157,13 +156,13 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 			log.Info("proxy retired", "pid", os.Getpid())
 			return nil
 		case <-servedDone:
-			if stopping.Load() || errors.Is(serveErr, http.ErrServerClosed) {
+			if stopping.Load() || served.Err() == nil {
 				// A retire is under way: wait for its end.
 				servedDone = nil
 				retiring = true
 				continue
 			}
-			return fmt.Errorf("serving apps on %s: %w", ln.Addr(), serveErr)
+			return fmt.Errorf("serving apps on %s: %w", ln.Addr(), served.Err())
 		case err := <-controlled:
 			return err
 		}
@@ -199,59 +198,23 @@ func proxyListener(addr string) (net.Listener, *os.File, error) {
 	return l, f, nil
 }
 
-// retireProxy stops accepting connections on apps and lets the requests
-// in flight finish, for up to drainTimeout; then it closes those left,
+// retireProxy stops accepting connections and lets the requests in
+// flight finish, for up to drainTimeout; then it closes those left,
 // upgraded ones included. It closes this process's descriptor of the
 // listening socket only: the socket stays open through the ones berth
-// serve and a newer proxy hold, and connections wait in it for them.
-// It closes the listener and waits for Serve to return before Shutdown:
-// a connection Serve accepted is then one Shutdown waits for, where one
-// accepted as Shutdown began would be dropped, unanswered.
-func retireProxy(ctx context.Context, apps *http.Server, ln net.Listener, servedDone <-chan struct{}, p *proxy.Proxy, drainTimeout time.Duration, log *slog.Logger) error {
+// serve and a newer proxy hold, and connections wait in it for them. A
+// connection accepted before is answered, not dropped (see serving).
+func retireProxy(ctx context.Context, served *serving.Server, p *proxy.Proxy, drainTimeout time.Duration, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	// In a goroutine: a close waits for an accept blocked in the kernel
-	// (see below), and the drain timeout must still hold.
-	go ln.Close()
-	select {
-	case <-servedDone:
-	case <-ctx.Done():
-	}
-	log.Info("retiring: stopped accepting, draining requests in flight", "drain_timeout", drainTimeout)
-	shut := make(chan error, 1)
-	go func() { shut <- apps.Shutdown(ctx) }()
-	select {
-	case err := <-shut:
-		closeLeft(apps, err, drainTimeout, log)
-	case <-ctx.Done():
-		// Shutdown returns within half a second of its deadline...
-		select {
-		case err := <-shut:
-			closeLeft(apps, err, drainTimeout, log)
-		case <-time.After(time.Second):
-			// ...unless it is stuck closing the listener: a process
-			// that put the shared socket in blocking mode (an
-			// os.File's Fd does, as exec.Cmd.ExtraFiles calls it)
-			// leaves an accept blocked in the kernel, and the close
-			// waits for it. Exiting ends both; Close would wait too.
-			go apps.Close()
-			log.Warn("the listening socket did not close by the drain timeout, as if another process made it blocking: exiting without waiting for it",
-				"drain_timeout", drainTimeout)
-		}
+	log.Info("retiring: stopping accepting, draining requests in flight", "drain_timeout", drainTimeout)
+	if err := served.Stop(ctx); err != nil {
+		log.Info("closed the connections still open at the drain timeout", "drain_timeout", drainTimeout)
 	}
 	if err := p.Shutdown(ctx); err != nil {
 		log.Info("closed the upgraded connections at the drain timeout", "err", err)
 	}
 	return nil
-}
-
-// closeLeft closes the connections a Shutdown that ended with err left.
-func closeLeft(apps *http.Server, err error, drainTimeout time.Duration, log *slog.Logger) {
-	if err == nil {
-		return
-	}
-	apps.Close()
-	log.Info("closed the connections still open at the drain timeout", "drain_timeout", drainTimeout)
 }
 
 // writePid writes this process's pid to path atomically.

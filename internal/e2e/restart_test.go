@@ -41,6 +41,11 @@ func TestRestartsDropNoAppRequest(t *testing.T) {
 	}
 
 	t.Run("an upgrade to another build refuses and fails no request", func(t *testing.T) {
+		defer func() {
+			if t.Failed() {
+				t.Logf("berth's log:\n%s", b.output())
+			}
+		}()
 		l := startSteadyLoad(b.proxy, hosts)
 		time.Sleep(500 * time.Millisecond)
 		oldServe, oldProxy := readPid(t, dir, "serve.pid"), readPid(t, dir, "proxy/pid")
@@ -318,7 +323,7 @@ func startSteadyLoad(proxy string, hosts []string) *steadyLoad {
 							l.res.refused++
 						}
 						if len(l.res.first) < 5 {
-							l.res.first = append(l.res.first, fmt.Sprintf("%d %v", code, err))
+							l.res.first = append(l.res.first, fmt.Sprintf("%s: %d %v", now.UTC().Format("15:04:05.000"), code, err))
 						}
 					}
 					l.mu.Unlock()

@@ -2,17 +2,16 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/deploy"
 	"github.com/berth-dev/berth/internal/proxy"
+	"github.com/berth-dev/berth/internal/serving"
 )
 
 // edge is the edge proxy as Run uses it: the deploy engine's router,
@@ -36,9 +35,8 @@ type edge interface {
 type localEdge struct {
 	*proxy.Proxy
 	ln       net.Listener
-	srv      *http.Server
+	srv      *serving.Server
 	inflight sync.WaitGroup
-	served   chan error
 	log      *slog.Logger
 }
 
@@ -52,16 +50,14 @@ func newLocalEdge(cfg config.Config, ln net.Listener, log *slog.Logger) (*localE
 		}
 	}
 	e := &localEdge{
-		Proxy:  proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log),
-		ln:     ln,
-		served: make(chan error, 1),
-		log:    log,
+		Proxy: proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log),
+		ln:    ln,
+		log:   log,
 	}
 	// The proxy keeps the default header and idle timeouts, and cuts
 	// stalled bodies itself (proxy.body_idle_timeout): its backends'
 	// transport may read a body after the handler returned.
-	e.srv = newHTTPServer(tracked(&e.inflight, e.Proxy), config.Default().Server, log)
-	go func() { e.served <- e.srv.Serve(ln) }()
+	e.srv = serving.Start(newHTTPServer(tracked(&e.inflight, e.Proxy), config.Default().Server, log), ln)
 	log.Info("proxy listening", "addr", ln.Addr().String())
 	return e, nil
 }
@@ -75,16 +71,7 @@ func (e *localEdge) ListenerFile() (*os.File, error) {
 // Shutdown finishes the requests in flight, closes upgraded
 // connections such as WebSockets at ctx's deadline, and stops.
 func (e *localEdge) Shutdown(ctx context.Context) error {
-	// Stop accepting, and let Serve return, so that Shutdown waits for
-	// every connection accepted (see Run).
-	e.ln.Close()
-	var served error
-	select {
-	case served = <-e.served:
-	case <-ctx.Done():
-	}
-	if err := e.srv.Shutdown(ctx); err != nil {
-		e.srv.Close()
+	if err := e.srv.Stop(ctx); err != nil {
 		e.log.Warn("the proxy's shutdown timed out; closed remaining connections", "err", err)
 	}
 	// Upgraded connections are no longer the server's to wait for or
@@ -94,8 +81,8 @@ func (e *localEdge) Shutdown(ctx context.Context) error {
 	}
 	e.inflight.Wait()
 	e.Proxy.Close()
-	if served != nil && !errors.Is(served, http.ErrServerClosed) && !errors.Is(served, net.ErrClosed) {
-		return fmt.Errorf("serving apps: %w", served)
+	if err := e.srv.Err(); err != nil {
+		return fmt.Errorf("serving apps: %w", err)
 	}
 	return nil
 }

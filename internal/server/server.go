@@ -17,6 +17,7 @@ import (
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/idlebody"
 	"github.com/berth-dev/berth/internal/meta"
+	"github.com/berth-dev/berth/internal/serving"
 )
 
 // Listening says where a running berth accepts requests.
@@ -108,11 +109,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 
 	var inflight sync.WaitGroup
-	var serving atomic.Bool
-	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&serving), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	serving.Store(true)
+	var accepting atomic.Bool
+	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&accepting), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
+	reg := serving.Start(srv, ln)
+	accepting.Store(true)
 	if host, _, _ := net.SplitHostPort(cfg.Listen); !cfg.Auth.Enabled() && !config.IsLoopback(host) {
 		log.Warn("serving WITHOUT AUTHENTICATION on an address other hosts can reach: anyone can push, delete and deploy",
 			"addr", ln.Addr().String())
@@ -132,23 +132,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		workers.Go(func() { reloadLoop(background, parts, opts.Reload, opts.Load) })
 	}
 
-	serveErr, upgraded := wait(ctx, served, ln, e, cfg, opts, log)
-	serving.Store(false)
+	upgraded := wait(ctx, reg, ln, e, cfg, opts, log)
+	accepting.Store(false)
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	if serveErr == nil {
-		// Stop accepting first, and let Serve return: every connection
-		// it accepted is then one Shutdown waits for, never one it
-		// would drop. After an upgrade the socket stays open in the new
-		// berth serve, which accepts what comes next.
-		ln.Close()
-		select {
-		case serveErr = <-served:
-		case <-sctx.Done():
-		}
-	}
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+	// After an upgrade the socket stays open in the new berth serve,
+	// which accepts what comes next.
+	if err := reg.Stop(sctx); err != nil {
 		log.Warn("shutdown timed out; closed remaining connections", "err", err)
 	}
 	if upgraded {
@@ -166,8 +156,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	stopBackground()
 	workers.Wait()
 	parts.close()
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && !errors.Is(serveErr, net.ErrClosed) {
-		return fmt.Errorf("serving: %w", serveErr)
+	if err := reg.Err(); err != nil {
+		return fmt.Errorf("serving: %w", err)
 	}
 	if upgraded {
 		log.Info("stopped: the new berth serve has taken over")
@@ -214,15 +204,15 @@ func listen(ctx context.Context, cfg config.Config, opts Options, log *slog.Logg
 }
 
 // wait serves until ctx ends or the registry's server fails, carrying
-// out the upgrades asked for meanwhile; it reports the server's error,
-// and whether a new berth serve took over.
-func wait(ctx context.Context, served <-chan error, ln net.Listener, e edge, cfg config.Config, opts Options, log *slog.Logger) (error, bool) {
+// out the upgrades asked for meanwhile; it reports whether a new berth
+// serve took over.
+func wait(ctx context.Context, reg *serving.Server, ln net.Listener, e edge, cfg config.Config, opts Options, log *slog.Logger) bool {
 	for {
 		select {
-		case err := <-served:
-			return err, false
+		case <-reg.Done():
+			return false
 		case <-ctx.Done():
-			return nil, false
+			return false
 		case <-opts.Upgrade:
 			if len(opts.UpgradeCommand) == 0 {
 				log.Warn("asked to upgrade, but this berth serve was not told how to start another")
@@ -237,7 +227,7 @@ func wait(ctx context.Context, served <-chan error, ln net.Listener, e edge, cfg
 				continue
 			}
 			log.Info("upgrading: the new berth serve holds the sockets; finishing here")
-			return nil, true
+			return true
 		}
 	}
 }
