@@ -60,28 +60,41 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("creating data directory: %w", err)
 	}
+	openDB := func() (*meta.DB, error) { return meta.Open(filepath.Join(cfg.DataDir, "meta.db")) }
+	var db *meta.DB
+	var err error
+	if opts.Inherited == nil {
+		// First, so that a second berth serve of the data directory stops
+		// here, before it touches the proxy the first one serves with.
+		if db, err = openDB(); err != nil {
+			return err
+		}
+	}
 	ln, e, err := listen(ctx, cfg, opts, log)
 	if err != nil {
+		if db != nil {
+			db.Close()
+		}
 		return err
 	}
+	// A start that fails leaves a proxy process serving the routes it
+	// has: apps stay up, and the next berth serve adopts it.
 	closeAll := func() {
 		ln.Close()
-		if err := e.Shutdown(context.WithoutCancel(ctx)); err != nil {
+		if err := e.Leave(context.WithoutCancel(ctx)); err != nil {
 			log.Warn("stopping the proxy", "err", err)
 		}
 	}
 	if opts.Inherited != nil {
 		// The sockets are this process's: the one that handed them over
 		// stops accepting and lets go of the stores, which are opened
-		// below once they are free.
+		// once they are free.
 		opts.Inherited.sayReady()
-	}
-	db, err := openWhenFree(ctx, storeWait, func() (*meta.DB, error) {
-		return meta.Open(filepath.Join(cfg.DataDir, "meta.db"))
-	}, func(err error) bool { return opts.Inherited != nil && errors.Is(err, meta.ErrLocked) })
-	if err != nil {
-		closeAll()
-		return err
+		db, err = openWhenFree(ctx, storeWait, openDB, func(err error) bool { return errors.Is(err, meta.ErrLocked) })
+		if err != nil {
+			closeAll()
+			return err
+		}
 	}
 	defer db.Close()
 	// The berth serve before this one has let go: its proxy may now be
