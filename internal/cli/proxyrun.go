@@ -69,6 +69,12 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
+	// Signals from here on wait in sigs: one that comes as soon as the
+	// control socket answers is handled, not lost to the command's
+	// context, which this process does not watch.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	// stopping says a retire closed the listener on purpose.
 	var stopping atomic.Bool
 	def := config.Default().Server
@@ -131,9 +137,6 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 		"restored", restored, "control", controlPath)
 
 	servedDone := served.Done()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	retiring := false
 	for {
 		select {
