@@ -42,6 +42,10 @@ type Config struct {
 	Retention     []RetentionRule `yaml:"retention"`
 	GC            GC              `yaml:"gc"`
 	Webhooks      []Webhook       `yaml:"webhooks"`
+
+	// Sources are the git repositories berth applies apps from. A reload
+	// (SIGHUP) puts a change to them in force.
+	Sources []Source `yaml:"sources"`
 }
 
 // Log configures berth's own log.
@@ -136,6 +140,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Server.validate()...)
 	errs = append(errs, c.Proxy.validate()...)
 	errs = append(errs, c.validatePolicy()...)
+	errs = append(errs, c.validateSources()...)
 	return errors.Join(errs...)
 }
 

@@ -29,12 +29,20 @@ func AddRobot(path string, r Robot, replace bool) error {
 	return addAccount(path, "robots", r.Name, r, replace)
 }
 
-// addAccount edits the file at path, or writes a new one from Template
-// (mode 0600) when there is none. Only the auth section is rewritten;
-// every other byte, comment and blank line stays as it was. The result
-// must be a configuration Validate accepts, and it replaces the file
-// atomically with the file's mode kept.
+// addAccount edits the file at path as editFile does, with acct in
+// auth.<kind>.
 func addAccount(path, kind, name string, acct any, replace bool) error {
+	return editFile(path, func(data []byte) ([]byte, error) {
+		return upsertAccount(data, kind, name, acct, replace)
+	})
+}
+
+// editFile edits the file at path with edit, or writes a new one from
+// Template (mode 0600) when there is none. edit rewrites only the
+// section it changes; every other byte, comment and blank line stays as
+// it was. The result must be a configuration Validate accepts, and it
+// replaces the file atomically with the file's mode kept.
+func editFile(path string, edit func(data []byte) ([]byte, error)) error {
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
 		path = resolved
 	}
@@ -50,7 +58,7 @@ func addAccount(path, kind, name string, acct any, replace bool) error {
 			mode = fi.Mode().Perm()
 		}
 	}
-	out, err := upsertAccount(data, kind, name, acct, replace)
+	out, err := edit(data)
 	if err != nil {
 		return fmt.Errorf("editing config %s: %w", path, err)
 	}
@@ -113,7 +121,15 @@ func upsertAccount(data []byte, kind, name string, acct any, replace bool) ([]by
 	}
 	seq.Style &^= yaml.FlowStyle
 	auth.Style &^= yaml.FlowStyle
+	return renderEdit(data, doc, authKey, auth, added, empty)
+}
 
+// renderEdit returns data with the top-level section key: value of doc,
+// which was changed (or, if added, appended), written again: the lines
+// of that section spliced in, or the whole document rendered again when
+// a splice cannot say the same. empty says the file held no keys.
+func renderEdit(data []byte, doc, key, value *yaml.Node, added, empty bool) ([]byte, error) {
+	root := doc.Content[0]
 	// The whole document, rendered again: what a splice must mean, and
 	// the answer when one cannot be made.
 	full, err := dump(doc, detectLayout(root))
@@ -124,7 +140,7 @@ func upsertAccount(data []byte, kind, name string, acct any, replace bool) ([]by
 	if root.Style&yaml.FlowStyle != 0 {
 		return full, nil
 	}
-	section := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{authKey, auth}}
+	section := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, value}}
 	var out []byte
 	if added {
 		out, err = appendSection(data, section, detectLayout(section, root))

@@ -84,6 +84,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("gc: {interval: 1h, grace: 1m}\nretention: [{repos: '**', keep: 3, tags: 'b-*'}]\n"))
 	f.Add([]byte("webhooks: [{name: x, url: 'http://h', secret: s}]\n"))
 	f.Add([]byte("auth:\n  trusted_proxies: [10.0.0.0/8, '::1']\n  robots:\n    - name: ci\n      access:\n        - {repos: 'shop/**', actions: [pull]}\n        - {apps: shop, actions: [deploy, read]}\n"))
+	f.Add([]byte("sources:\n  - name: config\n    url: git@h:o/r.git\n    auth: {ssh_key_file: /k, known_hosts_file: /kh, password: x}\n    webhook: {secret_env: H}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := Default()
 		if err := c.load(data, "fuzz.yaml"); err != nil {

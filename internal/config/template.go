@@ -77,4 +77,25 @@ gc:
 #     actions: [push, delete]
 #     repos: "apps/**"
 webhooks: []
+
+# Git repositories whose Compose files berth applies and keeps applied:
+# a change in git is rolled out, a change made by hand on the host is
+# undone. Secrets are named, never written here: a file or an
+# environment variable. Add one with
+#   berth source add config --url https://git.example.com/ops/config.git --path apps --password-env GIT_TOKEN
+# e.g.
+#   - name: config
+#     url: https://git.example.com/ops/config.git  # or ssh://, git@host:path, file://, a path
+#     branch: main
+#     path: apps            # the directory that holds the Compose files
+#     interval: 1m          # how often to fetch when no webhook says
+#     prune: true           # remove an app whose file leaves the source
+#     auth:
+#       username: berth
+#       password_env: GIT_TOKEN        # or password_file
+#       # ssh_key_file: /etc/berth/id_ed25519
+#       # known_hosts_file: /etc/berth/known_hosts
+#     webhook:
+#       secret_env: HOOK_SECRET        # or secret_file; none: no webhooks
+sources: []
 `
