@@ -42,6 +42,7 @@ and every other OCI client.`,
 	root.AddCommand(newProxyCmd())
 	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
 		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newPublishCmd(), newDemoCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
+	root.AddCommand(newSourceCmd(), newSyncCmd())
 	return root
 }
 
