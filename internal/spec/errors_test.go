@@ -158,6 +158,8 @@ func TestParseReportsTheFileLevelProblems(t *testing.T) {
 		{"a list, not a mapping", "- web\n", 1, "must be a mapping"},
 		{"text that is not YAML", "services:\n  web: [\n", 2, "did not find expected"},
 		{"a tab in the indentation", "services:\n\tweb: {}\n", 2, "found character that cannot start any token"},
+		{"an anchor used inside itself", "name: shop\nservices:\n  web: &a {<<: *a, image: a:v1}\n", 3, "*a is inside the value anchored as &a"},
+		{"an anchor used deep inside itself", "name: shop\nx: &a\n  y: [{z: *a}]\nservices: {web: {image: a:v1}}\n", 3, "cannot contain itself"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

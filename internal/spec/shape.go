@@ -25,12 +25,40 @@ func (p *parser) shape() bool {
 		if len(r.Content) > 0 {
 			empty = false
 		}
+		if a := selfAlias(r, map[*yaml.Node]bool{}); a != nil {
+			p.errs = append(p.errs, &Error{File: p.file, Line: a.Line, Column: a.Column,
+				Message: fmt.Sprintf("*%s is inside the value anchored as &%s: a value cannot contain itself", a.Value, a.Value)})
+			return false
+		}
 	}
 	if empty {
 		p.errs = append(p.errs, &Error{File: p.file, Message: "the file is empty; an app needs services"})
 		return false
 	}
 	return true
+}
+
+// selfAlias returns an alias inside the node it refers to, nil if there
+// is none. YAML's own decoder refuses such a value, but compose-go
+// expands it until it gives up, which takes seconds.
+func selfAlias(n *yaml.Node, open map[*yaml.Node]bool) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		if open[n.Alias] {
+			return n
+		}
+		return nil
+	}
+	open[n] = true
+	defer delete(open, n)
+	for _, c := range n.Content {
+		if a := selfAlias(c, open); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 // keys reports keys that are not strings (compose-go takes no others)
