@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/internal/driver"
+	"github.com/berth-dev/berth/internal/imagepolicy"
 )
 
 // App is a parsed, validated app spec with every default applied.
@@ -13,8 +14,8 @@ type App struct {
 	File string
 	// Hash is "sha256:" and the hex SHA-256 of the App's canonical form
 	// (File and Hash left out): it changes when what berth would deploy
-	// changes, and only then; comments, formatting, key order and the
-	// way a value is written do not count.
+	// changes, and only then; comments, formatting, key order, the
+	// way a value is written and image policies do not count.
 	Hash     string
 	Services []Service // sorted by name
 	// Resources are the app's networks, the default one always among
@@ -76,6 +77,13 @@ type Service struct {
 	// Cluster holds what only a driver that places containers on
 	// several nodes applies; the others refuse it (driver.Refuser).
 	Cluster Cluster `json:",omitzero"`
+	// ImagePolicy (x-berth.update) chooses which tag of the image's
+	// repository the service runs: berth writes a tag it prefers into
+	// the image in the spec's file (SetImage), then deploys that. nil
+	// without one. It says what to run next, not how to run it, so
+	// Service.ConfigDigest and App.Hash leave it out: a change of the
+	// policy alone rolls nothing.
+	ImagePolicy *imagepolicy.Policy `json:",omitempty"`
 	// Keys are the Compose key paths below the service that the spec
 	// sets ("user", "deploy.resources.limits.memory"), sorted: what
 	// the engine asks a driver.Refuser about before a rollout.

@@ -116,6 +116,10 @@
 //	        max_error_rate: 0.01     # 0.01: the share of 5xx responses, 0-1
 //	        min_requests: 20         # 20: judged only once this many were served
 //	        window: 30s              # 30s
+//	      update:                    # none: the image changes only when the file does
+//	        policy: semver           # semver, pattern or digest: see Image updates
+//	        range: "^2"              # semver: "" takes any release
+//	        prerelease: false        # false: true takes pre-releases (v2.1.0-rc.1) too
 //	  admin:
 //	    image: 127.0.0.1:5000/shop/admin:v2
 //	    x-berth:
@@ -136,6 +140,33 @@
 // Durations are written the Go way: 500ms, 10s, 1m30s, 2h. Steps' weights
 // rise from 1 to at most 100. x-berth at the top level of the file is
 // refused, as are keys x-berth does not know.
+//
+// # Image updates
+//
+// x-berth.update is the service's image policy (Service.ImagePolicy, an
+// imagepolicy.Policy): which tag of its image's repository it should
+// run. berth writes a tag the policy prefers to the running one into the
+// service's image in the file (SetImage), then deploys the file.
+//
+//	update: {policy: semver, range: "^1.4"}   # the highest release in range; v1.4.2 and 1.4.2 alike
+//	update: {policy: pattern, pattern: '^build-(?P<ts>[0-9]+)-[0-9a-f]{7}$', order: numeric}
+//	                                          # the highest value of the one named group;
+//	                                          # order: numeric (default) or alphabetical
+//	update: {policy: digest, tag: main}       # whatever main points at
+//
+// A key of another policy is refused (tag with semver), and so is a
+// range, pattern or tag the policy cannot use, at its key. The image may
+// name any registry and carry a tag, a digest or both, but must be
+// written out in the file, as a plain or quoted value: one that is a
+// ${VAR} interpolation, an alias, an anchor or from a merge key is
+// refused, since berth could not write a new tag into it. The policy is
+// in neither App.Hash nor Service.ConfigDigest: it chooses the next
+// image and changes nothing in the containers, so changing it alone
+// rolls nothing.
+//
+// SetImage edits one service's image in a file's bytes and keeps the
+// rest byte for byte: comments, key order, blank lines, line endings
+// and the value's quotes.
 //
 // # Errors
 //

@@ -5,18 +5,23 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	gohash "hash"
+	"slices"
 )
 
-// hash returns app's Hash: the SHA-256 of its JSON form with File and
-// Hash left out, followed by a digest of each secret's and config's
-// content, which the JSON form leaves out. Every value in an App is
-// already in one canonical form (services sorted, env sorted, defaults
-// filled in, durations parsed), and encoding/json writes struct fields
-// in order and map keys sorted, so two specs that mean the same
-// deployment hash the same.
+// hash returns app's Hash: the SHA-256 of its JSON form with File, Hash
+// and the services' ImagePolicy left out, followed by a digest of each
+// secret's and config's content, which the JSON form leaves out. Every
+// value in an App is already in one canonical form (services sorted,
+// env sorted, defaults filled in, durations parsed), and encoding/json
+// writes struct fields in order and map keys sorted, so two specs that
+// mean the same deployment hash the same.
 func hash(app *App) string {
 	c := *app
 	c.File, c.Hash = "", ""
+	c.Services = slices.Clone(app.Services)
+	for i := range c.Services {
+		c.Services[i].ImagePolicy = nil
+	}
 	data, err := json.Marshal(c)
 	if err != nil {
 		// An App holds strings, numbers, slices and maps only.
@@ -36,9 +41,10 @@ func hash(app *App) string {
 // counted though never shown. It changes when anything berth would
 // apply to the service's containers changes, and only then, so the
 // engine can tell a service that must roll from one that keeps its
-// containers.
+// containers. The image policy is left out: it chooses the next image
+// and changes nothing in the containers.
 func (s Service) ConfigDigest() string {
-	s.Image = ""
+	s.Image, s.ImagePolicy = "", nil
 	data, err := json.Marshal(s)
 	if err != nil {
 		return ""

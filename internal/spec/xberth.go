@@ -21,7 +21,7 @@ const (
 )
 
 // xberthKeys are the keys x-berth knows.
-var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after", "shared_volumes"}
+var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after", "shared_volumes", "update"}
 
 // strategies are the values of x-berth.strategy.
 var strategies = []Strategy{StrategyRolling, StrategyBlueGreen, StrategyCanary}
@@ -45,6 +45,9 @@ func (p *parser) xberth(s *Service, v any, path []string) {
 	}
 	if v, ok := x["shared_volumes"]; ok {
 		s.SharedVolumes = p.flag(join(path, "shared_volumes"), v)
+	}
+	if v, ok := x["update"]; ok {
+		s.ImagePolicy = p.imagePolicy(s, v, join(path, "update"))
 	}
 	if _, routed := x["route"]; routed {
 		s.Health = p.health(join(path, "health"), x["health"])
