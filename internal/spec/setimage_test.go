@@ -255,3 +255,14 @@ func reversed(b []byte) []byte {
 	}
 	return r
 }
+
+// BenchmarkSetImage edits the image of a two-service spec, which
+// SetImage checks by parsing it before and after.
+func BenchmarkSetImage(b *testing.B) {
+	data := []byte(hashBase)
+	for b.Loop() {
+		if _, err := SetImage(data, "web", "127.0.0.1:5000/shop/web:v9.9.9"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
