@@ -46,7 +46,7 @@ func span(data []byte, n *yaml.Node) (start, end int, ok bool) {
 			}
 			return start, start + i + 1, true
 		}
-	case n.Style == 0 || n.Style == yaml.FlowStyle:
+	case n.Style == 0:
 		// A plain scalar on one line is its value as written; one over
 		// several lines is folded and does not match.
 		if bytes.HasPrefix(rest, []byte(n.Value)) {
