@@ -113,14 +113,28 @@ func (s *Server) handleRetire(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(retireLine{State: "retiring"})
 	_ = rc.Flush()
-	// A client that goes away does not stop the retire half-way.
-	if err := s.Retire(context.WithoutCancel(r.Context()), req.DrainTimeout); err != nil {
-		_, body := encodeError(err)
-		_ = enc.Encode(retireLine{errorBody: body})
+	// A client that goes away does not stop the retire half-way; the
+	// outcome is written before the process may exit.
+	answer := func(err error) {
+		if err != nil {
+			_, body := encodeError(err)
+			_ = enc.Encode(retireLine{errorBody: body})
+		} else {
+			_ = enc.Encode(retireLine{State: "retired"})
+		}
+		_ = rc.Flush()
+	}
+	answered := false
+	err := s.retire(context.WithoutCancel(r.Context()), req.DrainTimeout, func(err error) {
+		answered = true
+		answer(err)
+	})
+	if !answered {
+		answer(err)
+	}
+	if err != nil {
 		return
 	}
-	_ = enc.Encode(retireLine{State: "retired"})
-	_ = rc.Flush()
 	select {
 	case <-s.closing:
 	case <-r.Context().Done():

@@ -175,8 +175,18 @@ func (s *Server) ownsControl() bool {
 // either way. Only the first call retires: the others wait for it and
 // return what it did.
 func (s *Server) Retire(ctx context.Context, drainTimeout time.Duration) error {
+	return s.retire(ctx, drainTimeout, nil)
+}
+
+// retire is Retire with answer, called with the outcome of the retire
+// this call starts before Retired is closed: the process exits once
+// Retired is, so whoever asked for the retire hears how it went first.
+func (s *Server) retire(ctx context.Context, drainTimeout time.Duration, answer func(error)) error {
 	s.retireOnce.Do(func() {
 		defer close(s.retired)
+		if answer != nil {
+			defer func() { answer(s.retireErr) }()
+		}
 		if s.opts.Retire == nil {
 			s.retireErr = errors.New("retiring the proxy: this server cannot")
 			return
