@@ -153,3 +153,13 @@ type Driver interface {
 type Refuser interface {
 	Refuses(path string) string
 }
+
+// Watcher is implemented by drivers that say at once when something of
+// berth's changes on the host (a container stopped, removed or started,
+// a network removed), so that the engine corrects it without waiting
+// for its next periodic check. Watch calls changed with the app
+// concerned, "" when it cannot tell, until ctx ends or the host's event
+// stream fails.
+type Watcher interface {
+	Watch(ctx context.Context, changed func(app string)) error
+}

@@ -99,6 +99,10 @@ func (d *Driver) run(c *container, args []string, ip string, l net.Listener) {
 		c.inst.State, c.inst.ExitCode = "exited", code
 		close(exited)
 		stopped := ctx.Err() != nil
+		if !stopped {
+			d.eventLocked(Event{Kind: "exit", App: c.inst.App, Service: c.inst.Service, Container: c.inst.Name,
+				Revision: c.inst.Revision, Set: c.inst.Set, Volumes: volumesOf(c.spec)})
+		}
 		if !stopped && d.restarts(c, code) && d.ctrs[c.inst.ID] == c {
 			c.restart++
 			c.inst.State, c.inst.StartedAt = "running", time.Now()

@@ -45,6 +45,7 @@ type Host struct {
 	ctrs      map[string]*container
 	nextID    int
 	events    []Event
+	watchers  map[chan string]struct{}
 }
 
 // NewHost returns an empty host.
@@ -55,6 +56,7 @@ func NewHost() *Host {
 		volumes:   map[string]bool{},
 		externals: map[string]bool{},
 		ctrs:      map[string]*container{},
+		watchers:  map[chan string]struct{}{},
 	}
 }
 
@@ -69,6 +71,7 @@ func (h *Host) AddExternal(name string) {
 var (
 	_ driver.Driver  = (*Driver)(nil)
 	_ driver.Refuser = (*Driver)(nil)
+	_ driver.Watcher = (*Driver)(nil)
 )
 
 // New returns a driver that pulls from reg.

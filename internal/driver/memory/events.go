@@ -2,6 +2,7 @@ package memory
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // a rollout's steps.
 type Event struct {
 	Time      time.Time
-	Kind      string // prepare, release, start, stop, remove
+	Kind      string // prepare, release, start, exit (by itself), stop, remove
 	App       string
 	Service   string
 	Container string
@@ -38,10 +39,38 @@ func (d *Driver) event(e Event) {
 	d.eventLocked(e)
 }
 
-// eventLocked records e; d.mu is held.
+// eventLocked records e and tells the watchers; d.mu is held.
 func (d *Driver) eventLocked(e Event) {
 	e.Time = time.Now()
 	d.events = append(d.events, e)
+	for w := range d.watchers {
+		select {
+		case w <- e.App:
+		default: // a watcher that cannot keep up hears of the next one
+		}
+	}
+}
+
+// Watch calls changed with the app of every container that starts,
+// exits, stops or is removed, until ctx ends.
+func (d *Driver) Watch(ctx context.Context, changed func(app string)) error {
+	w := make(chan string, 64)
+	d.mu.Lock()
+	d.watchers[w] = struct{}{}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.watchers, w)
+		d.mu.Unlock()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case app := <-w:
+			changed(app)
+		}
+	}
 }
 
 func volumesOf(spec driver.ContainerSpec) []string {
