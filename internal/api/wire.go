@@ -25,6 +25,7 @@ type Revision struct {
 	Changed    []string                    `json:"changed"`
 	Strategy   string                      `json:"strategy"`
 	Actor      string                      `json:"actor"`
+	Source     string                      `json:"source,omitempty"` // the git source and commit it came from
 	RollbackOf int                         `json:"rollbackOf,omitempty"`
 	Started    time.Time                   `json:"started"`
 	Finished   time.Time                   `json:"finished,omitzero"`
@@ -39,7 +40,7 @@ func revisionOf(r deploy.Revision, brief bool) Revision {
 	out := Revision{
 		App: r.App, Number: r.Number, File: r.File, SpecHash: r.SpecHash,
 		Variables: slices.Sorted(maps.Keys(r.Env)), Files: slices.Sorted(maps.Keys(r.Files)),
-		Services: r.Services, Changed: r.Changed, Strategy: r.Strategy, Actor: r.Actor,
+		Services: r.Services, Changed: r.Changed, Strategy: r.Strategy, Actor: r.Actor, Source: r.Source,
 		RollbackOf: r.RollbackOf, Started: r.Started, Finished: r.Finished, Outcome: r.Outcome, Reason: r.Reason,
 	}
 	if !brief {

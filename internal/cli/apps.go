@@ -135,6 +135,10 @@ func newHistoryCmd() *cobra.Command {
 				if r.RollbackOf > 0 {
 					note = fmt.Sprintf("rollback to %d %s", r.RollbackOf, note)
 				}
+				if r.Source != "" {
+					note = strings.TrimSpace("from " + r.Source + "; " + note)
+					note = strings.TrimSuffix(note, ";")
+				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Outcome, dash(r.Strategy), r.Actor,
 					r.Started.Local().Format(time.DateTime), took, changed(r), dash(note))
 			}

@@ -23,7 +23,7 @@ services:
 	}
 	s += `    x-berth:
       route: {host: shop.test, port: 8080}
-      health: {path: /healthz, interval: 100ms, healthy_threshold: 1, unhealthy_threshold: 1}
+      health: {path: /healthz, interval: 100ms, timeout: 2s, healthy_threshold: 1, unhealthy_threshold: 3}
       strategy: canary
       steps: ` + steps + "\n"
 	if analysis != "" {
@@ -121,7 +121,7 @@ func TestACanaryIsJudgedOnlyOnItsOwnRequests(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessOptions{})
 	v1, v2, v3 := h.image("shop/web", "v1"), h.image("shop/web", "v2"), h.image("shop/web", "v3")
-	steps := "[{weight: 50, pause: 1s}]"
+	steps := "[{weight: 50, pause: 3s}]"
 	analysis := "{max_error_rate: 0.1, min_requests: 5, window: 1m}"
 	h.deploy(canarySpec(v1, "", steps, analysis), nil)
 	// Revision 2 fails on its canary's 5xx and is rolled back: its set's

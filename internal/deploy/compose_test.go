@@ -59,7 +59,7 @@ func writers(t *testing.T, events []memory.Event) {
 					t.Errorf("%s started while %s still wrote to volume %s", e.Container, other, v)
 				}
 				alive[v][e.Container] = true
-			case "stop", "remove":
+			case "exit", "stop", "remove":
 				delete(alive[v], e.Container)
 			}
 		}

@@ -61,6 +61,11 @@ func (e *Engine) recover(ctx context.Context) error {
 			e.log.Warn("routing to the live containers", "app", a.Name, "err", err)
 		}
 	}
+	e.mu.Lock()
+	for _, a := range apps {
+		e.unsettled[a.Name] = true
+	}
+	e.mu.Unlock()
 	for _, a := range apps {
 		e.startReconcile(a.Name)
 	}
@@ -115,6 +120,43 @@ func (e *Engine) routeService(svc spec.Service, p Placement, insts []driver.Inst
 type reconcile struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	// again asks for another convergence once this one ends: the host
+	// changed while it ran.
+	again bool
+}
+
+// watch has the host say at once when something of berth's changes, and
+// reconciles the app concerned, until the engine closes.
+func (e *Engine) watch(w driver.Watcher) {
+	for backoff := time.Second; e.ctx.Err() == nil; backoff = min(backoff*2, time.Minute) {
+		err := w.Watch(e.ctx, e.poke)
+		if e.ctx.Err() != nil {
+			return
+		}
+		e.log.Warn("following the host's events; the periodic check goes on meanwhile", "err", err, "retry_in", backoff)
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// poke reconciles app ("" for every app) now, or once the reconcile in
+// progress ends.
+func (e *Engine) poke(app string) {
+	if app != "" {
+		e.startReconcile(app)
+		return
+	}
+	apps, err := e.store.apps()
+	if err != nil {
+		e.log.Error("reconciling", "err", err)
+		return
+	}
+	for _, a := range apps {
+		e.startReconcile(a.Name)
+	}
 }
 
 // reconcileLoop keeps apps without a rollout converged on their live
@@ -148,7 +190,15 @@ func (e *Engine) reconcileLoop() {
 func (e *Engine) startReconcile(app string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closing || e.rollouts[app] != nil || e.converging[app] != nil {
+	if rc := e.converging[app]; rc != nil {
+		rc.again = true
+		return
+	}
+	if e.rollouts[app] != nil {
+		e.poked[app] = true
+		return
+	}
+	if e.closing {
 		return
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
@@ -159,8 +209,12 @@ func (e *Engine) startReconcile(app string) {
 			cancel()
 			e.mu.Lock()
 			delete(e.converging, app)
+			again := rc.again && ctx.Err() == nil
 			e.mu.Unlock()
 			close(rc.done)
+			if again {
+				e.startReconcile(app)
+			}
 		}()
 		if err := e.converge(ctx, app); err != nil && ctx.Err() == nil {
 			e.log.Error("reconciling", "app", app, "err", err)
@@ -169,7 +223,8 @@ func (e *Engine) startReconcile(app string) {
 }
 
 // converge makes the host run exactly the live revision of app and routes
-// its traffic there.
+// its traffic there. What it had to correct, drift, is recorded in the
+// app's history.
 func (e *Engine) converge(ctx context.Context, app string) error {
 	live, liveApp, err := e.liveOf(app)
 	if err != nil {
@@ -181,16 +236,29 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 	}
 	warm := e.warmIDs()
 	keep := map[string]bool{}
+	var found []drift
+	defer func() {
+		// The first reconcile after a start settles what the last run
+		// left, such as a rollout cut short: that is not drift.
+		e.mu.Lock()
+		first := e.unsettled[app]
+		delete(e.unsettled, app)
+		e.mu.Unlock()
+		if len(found) > 0 && live != nil && !first {
+			e.recordDrift(live, found)
+		}
+	}()
 	if live != nil {
 		if err := e.driver.Prepare(ctx, app, liveApp.Resources); err != nil {
 			return fmt.Errorf("preparing the host: %w", err)
 		}
 		for _, svc := range liveApp.Services {
 			p := live.Services[svc.Name]
-			ids, err := e.convergeService(ctx, app, svc, p, insts, isJob(liveApp, svc.Name))
+			ids, corrected, err := e.convergeService(ctx, app, svc, p, insts, isJob(liveApp, svc.Name))
 			for _, id := range ids {
 				keep[id] = true
 			}
+			found = append(found, corrected...)
 			if err != nil {
 				return fmt.Errorf("service %s: %w", svc.Name, err)
 			}
@@ -204,25 +272,42 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 	}
 	if len(stray) > 0 {
 		e.log.Info("removing containers that do not belong to the live revision", "app", app, "count", len(stray))
+		for _, i := range stray {
+			found = append(found, drift{i.Service, fmt.Sprintf("%s belongs to no live revision (revision %d, %s set, %s): removed",
+				i.Name, i.Revision, i.Set, i.State)})
+		}
 		e.retire(ctx, stray, 10*time.Second)
 	}
 	return nil
 }
 
 // convergeService keeps svc at its replica count at placement p and
-// returns the IDs of its containers. A container the host is restarting
-// under its restart policy counts. A job's containers are kept as they
-// are, exited or not, and never started again.
-func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance, job bool) ([]string, error) {
+// returns the IDs of its containers, and what it corrected. A container
+// the host is restarting under its restart policy counts; one that runs
+// another image than p's, or a routed one that lost its address (its
+// network was taken away), is replaced. A job's containers are kept as
+// they are, exited or not, and never started again.
+func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance, job bool) ([]string, []drift, error) {
 	var mine, dead []driver.Instance
+	var found []drift
 	for _, i := range insts {
 		if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set {
 			continue
 		}
-		if i.Alive() || job {
+		switch {
+		case job:
 			mine = append(mine, i)
-		} else {
+		case !i.Alive():
+			found = append(found, drift{svc.Name, fmt.Sprintf("%s had stopped (%s, exit code %d): replaced", i.Name, i.State, i.ExitCode)})
 			dead = append(dead, i)
+		case i.Image != p.Image:
+			found = append(found, drift{svc.Name, fmt.Sprintf("%s ran %s instead of %s: replaced", i.Name, i.Image, p.Image)})
+			dead = append(dead, i)
+		case svc.Route != nil && i.Running() && i.Addr == "":
+			found = append(found, drift{svc.Name, fmt.Sprintf("%s had no address on the app's network: replaced", i.Name)})
+			dead = append(dead, i)
+		default:
+			mine = append(mine, i)
 		}
 	}
 	for _, d := range dead {
@@ -230,12 +315,16 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 			e.log.Warn("removing a stopped container", "container", d.Name, "err", err)
 		}
 	}
-	if extra := len(mine) - svc.Replicas; extra > 0 {
+	if extra := len(mine) - svc.Replicas; extra > 0 && !job {
+		found = append(found, drift{svc.Name, fmt.Sprintf("%d replicas ran, %d wanted: %d removed", len(mine), svc.Replicas, extra)})
 		e.retire(ctx, mine[svc.Replicas:], svc.StopGrace)
 		mine = mine[:svc.Replicas]
 	}
 	var err error
-	if missing := svc.Replicas - len(mine); missing > 0 {
+	if missing := svc.Replicas - len(mine); missing > 0 && !job {
+		if missing > len(dead) {
+			found = append(found, drift{svc.Name, fmt.Sprintf("%d of %d replicas were missing: started again", missing-len(dead), svc.Replicas)})
+		}
 		e.log.Info("replacing missing replicas", "app", app, "service", svc.Name, "count", missing)
 		if err = e.driver.Pull(ctx, p.Image, svc.PullPolicy); err == nil {
 			var started []driver.Instance
@@ -250,5 +339,5 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 	for i, m := range mine {
 		ids[i] = m.ID
 	}
-	return ids, err
+	return ids, found, err
 }

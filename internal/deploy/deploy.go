@@ -28,6 +28,9 @@ type Request struct {
 	Actor  string
 	// Force allows a rollout that takes a routed host off the proxy.
 	Force bool
+	// Source says where the spec came from when not from a person, such
+	// as a git source and commit ("config@1a2b3c4"), for the history.
+	Source string
 }
 
 // ErrSpec reports a spec or image that cannot be deployed; nothing on the
@@ -71,7 +74,7 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 	}
 	rev := &Revision{
 		App: app.Name, File: req.File, Dir: req.Dir, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env, Files: req.Files,
-		Actor: req.Actor, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
+		Actor: req.Actor, Source: req.Source, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
 	return e.launch(ctx, rev, app, images, nil, req.Force)
 }

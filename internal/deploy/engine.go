@@ -41,6 +41,12 @@ type Options struct {
 	// Secrets seals the variables and files of revisions in the store.
 	// Required.
 	Secrets Sealer
+	// OnEnd, if set, learns of every rollout that ended, with the
+	// revision that was live when it started (nil for the first), once
+	// its outcome is stored: what git sync needs to write rollbacks back
+	// and to stop proposing what failed. It runs on the rollout's
+	// goroutine after the app is released; it must not block for long.
+	OnEnd func(ended Revision, wasLive *Revision)
 }
 
 // Engine deploys apps.
@@ -60,8 +66,16 @@ type Engine struct {
 	// one cancels its reconcile and waits for it to end.
 	converging map[string]*reconcile
 	warm       map[string]*warmSet // app/service -> the previous set kept after a switch
-	ctx        context.Context     // ends when the engine closes
-	cancel     context.CancelFunc
+	// unsettled holds the apps found at Start that have not been
+	// reconciled since.
+	unsettled map[string]bool
+	// retiring holds the containers being drained, stopped and removed.
+	retiring map[string]bool
+	// poked holds the apps a reconcile was asked for while a rollout
+	// held them.
+	poked  map[string]bool
+	ctx    context.Context // ends when the engine closes
+	cancel context.CancelFunc
 	// closing is set, under mu, once Close has begun: no goroutine
 	// starts after it, so that wg.Wait sees every one.
 	closing bool
@@ -92,6 +106,9 @@ func New(dataDir string, d driver.Driver, r Router, res Resolver, log *slog.Logg
 		now:        time.Now,
 		rollouts:   map[string]*rollout{},
 		converging: map[string]*reconcile{},
+		unsettled:  map[string]bool{},
+		retiring:   map[string]bool{},
+		poked:      map[string]bool{},
 		warm:       map[string]*warmSet{},
 		ctx:        ctx,
 		cancel:     cancel,
@@ -109,6 +126,9 @@ func (e *Engine) Start() error {
 	}
 	if !e.spawn(e.reconcileLoop) {
 		return fmt.Errorf("starting the deploy engine: %w", ErrClosed)
+	}
+	if w, ok := e.driver.(driver.Watcher); ok {
+		e.spawn(func() { e.watch(w) })
 	}
 	return nil
 }
@@ -187,10 +207,17 @@ func (e *Engine) claim(ctx context.Context, ro *rollout) error {
 	}
 }
 
+// release lets app go, and reconciles it if the host changed while a
+// rollout or a removal held it.
 func (e *Engine) release(app string) {
 	e.mu.Lock()
 	delete(e.rollouts, app)
+	poked := e.poked[app]
+	delete(e.poked, app)
 	e.mu.Unlock()
+	if poked {
+		e.startReconcile(app)
+	}
 }
 
 func (e *Engine) active(app string) *rollout {

@@ -137,7 +137,7 @@ func TestCloseWaitsForAWarmSetThatIsGoing(t *testing.T) {
 services:
   web:
     image: ` + ref + `
-    environment: {DELAY: "2s"}
+    environment: {DELAY: "4s"}
     deploy: {update_config: {monitor: 50ms}}
     x-berth:
       route: {host: shop.test, port: 8080}
@@ -159,7 +159,7 @@ services:
 	if rev.Outcome != deploy.OutcomeSucceeded {
 		t.Fatalf("revision 2: %s (%s)", rev.Outcome, rev.Reason)
 	}
-	time.Sleep(400 * time.Millisecond) // keep_previous ran out: v1 is draining
+	time.Sleep(1200 * time.Millisecond) // keep_previous ran out: v1 is draining its 4s request
 	h.stop()
 	removed := 0
 	for _, e := range h.driver.Events() {

@@ -83,9 +83,12 @@ type Revision struct {
 	Files    map[string][]byte    `json:"-"`
 	Services map[string]Placement `json:"services"`
 	// Changed lists the services this revision rolls, in order.
-	Changed    []string  `json:"changed"`
-	Strategy   string    `json:"strategy"`
-	Actor      string    `json:"actor"`
+	Changed  []string `json:"changed"`
+	Strategy string   `json:"strategy"`
+	Actor    string   `json:"actor"`
+	// Source is where the spec came from, such as a git source and its
+	// commit ("config@1a2b3c4"); "" for a deploy by hand.
+	Source     string    `json:"source,omitempty"`
 	RollbackOf int       `json:"rollbackOf,omitempty"` // this revision restores that one
 	Started    time.Time `json:"started"`
 	Finished   time.Time `json:"finished,omitzero"`

@@ -19,7 +19,7 @@ services:
       replicas: %d
 %s    x-berth:
       route: {host: shop.test, port: 8080}
-      health: {path: /healthz, interval: 100ms, healthy_threshold: 1, unhealthy_threshold: 1}
+      health: {path: /healthz, interval: 100ms, timeout: 2s, healthy_threshold: 1, unhealthy_threshold: 3}
 `, ref, replicas, extra)
 }
 

@@ -109,14 +109,19 @@ func (ro *rollout) setOutcome(o Outcome, reason string) {
 // run carries the rollout through and settles its outcome.
 func (ro *rollout) run() {
 	defer func() {
+		// The app is free before followers hear the end, so that what
+		// they do next finds it so.
+		ro.e.release(ro.rev.App)
 		ro.mu.Lock()
 		for c := range ro.subs {
 			close(c)
 			delete(ro.subs, c)
 		}
 		ro.mu.Unlock()
-		ro.e.release(ro.rev.App)
 		close(ro.done)
+		if ro.e.opts.OnEnd != nil && ro.e.ctx.Err() == nil {
+			ro.e.opts.OnEnd(ro.snapshot(), ro.prev)
+		}
 	}()
 	ctx := ro.e.ctx
 	err := ro.roll(ctx)

@@ -80,6 +80,20 @@ func (s *svcRollout) retireOld(ctx context.Context, k int) {
 // them, all at once.
 func (e *Engine) retire(ctx context.Context, insts []driver.Instance, grace time.Duration) {
 	ctx = context.WithoutCancel(ctx) // finishing what started even if berth stops
+	// Reconciles leave these alone: they go by the engine's will, not
+	// by drift.
+	e.mu.Lock()
+	for _, inst := range insts {
+		e.retiring[inst.ID] = true
+	}
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		for _, inst := range insts {
+			delete(e.retiring, inst.ID)
+		}
+		e.mu.Unlock()
+	}()
 	var wg sync.WaitGroup
 	for _, inst := range insts {
 		wg.Go(func() {

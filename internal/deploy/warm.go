@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/berth-dev/berth/internal/driver"
@@ -64,11 +65,12 @@ func (e *Engine) takeWarm(app, service string, p Placement) []driver.Instance {
 	return w.insts
 }
 
-// warmIDs lists the containers kept warm, which reconciling leaves alone.
+// warmIDs lists the containers kept warm, and those being retired, which
+// reconciling leaves alone.
 func (e *Engine) warmIDs() map[string]bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ids := map[string]bool{}
+	ids := maps.Clone(e.retiring)
 	for _, w := range e.warm {
 		for _, i := range w.insts {
 			ids[i.ID] = true
