@@ -2,7 +2,6 @@ package gitsource
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 )
 
@@ -19,14 +18,13 @@ func benchSources(b *testing.B) []struct {
 	}
 	fileOrigin := newOrigin(b, files)
 	httpOrigin := newOrigin(b, files)
-	s := newGitServer(b, filepath.Dir(httpOrigin.bare), "git", "tok3n")
 	return []struct {
 		name string
 		o    *origin
 		cfg  Config
 	}{
 		{"file", fileOrigin, Config{Name: "bench", URL: fileOrigin.url(), Path: "apps"}},
-		{"http", httpOrigin, Config{Name: "bench", URL: httpOrigin.httpURL(s), Path: "apps", Auth: Auth{Password: "tok3n"}}},
+		{"http", httpOrigin, Config{Name: "bench", URL: httpOrigin.Serve(b, "git", "tok3n"), Path: "apps", Auth: Auth{Password: "tok3n"}}},
 	}
 }
 

@@ -4,109 +4,88 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/testapp/gitserver"
 )
 
-// gitBin is Debian's git, which the tests drive to make and inspect
-// repositories.
-const gitBin = "/usr/bin/git"
-
-// origin is a bare repository on branch main and a work tree cloned from
-// it, driven by the git CLI with no user or system configuration.
+// origin is a bare repository on branch main, made by gitserver, and a
+// clone of it in which the tests commit as a person would. Its methods
+// end tb's test when git fails.
 type origin struct {
-	tb   testing.TB
-	bare string
-	work string
-	env  []string
-	// pushed is true once main is in the bare repository.
-	pushed bool
+	*gitserver.Repo
+	tb    testing.TB
+	clone *gitserver.Work
+	// bare is the bare repository's directory, work the clone's.
+	bare, work string
 }
 
-// newOrigin makes a bare repository and pushes files to it as its first
-// commit on main.
+// newOrigin makes a bare repository whose main holds files in its first
+// commit, and a clone of it.
 func newOrigin(tb testing.TB, files map[string]string) *origin {
 	tb.Helper()
-	if _, err := os.Stat(gitBin); err != nil {
-		tb.Fatalf("the tests need git at %s: %v", gitBin, err)
-	}
-	o := &origin{tb: tb, bare: filepath.Join(tb.TempDir(), "origin.git"), work: tb.TempDir()}
-	o.env = []string{
-		"HOME=" + tb.TempDir(),
-		"GIT_CONFIG_NOSYSTEM=1",
-		"GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=tester@example.com",
-		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=tester@example.com",
-		"PATH=" + os.Getenv("PATH"),
-	}
-	o.run("", "init", "-q", "--bare", "-b", "main", o.bare)
-	o.run(o.work, "init", "-q", "-b", "main")
-	o.run(o.work, "config", "commit.gpgSign", "false")
-	o.run(o.work, "remote", "add", "origin", o.bare)
-	o.commit(files, "first")
-	return o
+	repo := gitserver.Bare(tb, files)
+	clone := repo.Clone(tb)
+	return &origin{Repo: repo, tb: tb, clone: clone, bare: repo.Dir, work: clone.Dir}
 }
 
-// run runs git in dir and returns its trimmed output.
+// run runs git in dir, which is o.bare or o.work, and returns its output
+// without the final newline.
 func (o *origin) run(dir string, args ...string) string {
 	o.tb.Helper()
-	cmd := exec.Command(gitBin, args...)
-	cmd.Dir = dir
-	cmd.Env = o.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		o.tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	switch dir {
+	case o.bare:
+		return o.Git(o.tb, args...)
+	case o.work:
+		return o.clone.Git(o.tb, args...)
 	}
-	return strings.TrimSpace(string(out))
+	o.tb.Fatalf("git %q in %s, which is neither the origin nor its clone", args, dir)
+	return ""
 }
 
 // bareGit runs git in the bare repository.
 func (o *origin) bareGit(args ...string) string {
 	o.tb.Helper()
-	return o.run(o.bare, args...)
+	return o.Git(o.tb, args...)
 }
 
-// commit writes files in the work tree ("" removes one), commits them
-// and pushes main; it returns the commit's hash.
+// commit brings the clone up to main, writes files in it ("" removes
+// one), commits them and pushes main; it returns the commit's hash. A
+// change made in the work tree beforehand, such as a mode or a link, is
+// committed with them.
 func (o *origin) commit(files map[string]string, msg string) string {
 	o.tb.Helper()
-	if o.pushed {
-		o.run(o.work, "pull", "-q", "--ff-only", "origin", "main")
-	}
+	o.clone.Git(o.tb, "pull", "-q", "--ff-only", "origin", gitserver.Branch)
 	for name, content := range files {
-		p := filepath.Join(o.work, filepath.FromSlash(name))
 		if content == "" {
-			if err := os.Remove(p); err != nil {
-				o.tb.Fatal(err)
-			}
+			o.clone.Remove(o.tb, name)
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			o.tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			o.tb.Fatal(err)
-		}
+		o.clone.Write(o.tb, name, content)
 	}
-	o.run(o.work, "add", "-A")
-	o.run(o.work, "commit", "-q", "--allow-empty", "-m", msg)
-	o.run(o.work, "push", "-q", "origin", "main")
-	o.pushed = true
-	return o.run(o.work, "rev-parse", "HEAD")
+	h := o.clone.Commit(o.tb, msg)
+	o.clone.Push(o.tb)
+	return h
+}
+
+// commit2 commits one file on the clone's current branch without
+// pushing; it returns the commit's hash.
+func (o *origin) commit2(name, content, msg string) string {
+	o.tb.Helper()
+	o.clone.Write(o.tb, name, content)
+	return o.clone.Commit(o.tb, msg)
 }
 
 // tip is the hash of main in the bare repository.
 func (o *origin) tip() string {
 	o.tb.Helper()
-	return o.bareGit("rev-parse", "main")
+	return o.Head(o.tb)
 }
 
 // url is the bare repository's file URL.
-func (o *origin) url() string { return "file://" + o.bare }
+func (o *origin) url() string { return o.URL }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -134,16 +113,4 @@ func paths(files []File) []string {
 		out = append(out, f.Path)
 	}
 	return out
-}
-
-// commit2 commits one file on the work tree's current branch without
-// pushing; it returns the commit's hash.
-func (o *origin) commit2(name, content, msg string) string {
-	o.tb.Helper()
-	p := filepath.Join(o.work, filepath.FromSlash(name))
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		o.tb.Fatal(err)
-	}
-	o.run(o.work, "commit", "-q", "-am", msg)
-	return o.run(o.work, "rev-parse", "HEAD")
 }

@@ -3,56 +3,16 @@ package gitsource
 import (
 	"errors"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 )
-
-// httpBackend is Debian's git smart HTTP server, run as a CGI program.
-const httpBackend = "/usr/lib/git-core/git-http-backend"
-
-// gitServer serves the repositories under root over smart HTTP to
-// requests with the basic credentials user and password, as
-// authenticated users who may push.
-type gitServer struct {
-	*httptest.Server
-	requests atomic.Int64
-}
-
-func newGitServer(tb testing.TB, root, user, password string) *gitServer {
-	tb.Helper()
-	s := &gitServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(1)
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || p != password {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "credentials needed", http.StatusUnauthorized)
-			return
-		}
-		h := &cgi.Handler{
-			Path: httpBackend,
-			Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=" + u, "GIT_CONFIG_NOSYSTEM=1"},
-		}
-		h.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(s.Close)
-	return s
-}
-
-// httpURL is o's URL on s.
-func (o *origin) httpURL(s *gitServer) string {
-	return s.URL + "/" + filepath.Base(o.bare)
-}
 
 func TestHTTPSource(t *testing.T) {
 	t.Run("clone, fetch and push with basic credentials", func(t *testing.T) {
 		o := newOrigin(t, appFiles)
-		s := newGitServer(t, filepath.Dir(o.bare), "deployer", "pa55word")
-		r := open(t, Config{Name: "apps", URL: o.httpURL(s), Path: "apps", Auth: Auth{Username: "deployer", Password: "pa55word"}})
+		r := open(t, Config{Name: "apps", URL: o.Serve(t, "deployer", "pa55word"), Path: "apps", Auth: Auth{Username: "deployer", Password: "pa55word"}})
 		second := o.commit(map[string]string{"apps/shop.yaml": "image: shop:2\n"}, "second")
 		tip, err := r.Fetch(testContext(t))
 		if err != nil || tip.Hash != second {
@@ -72,16 +32,14 @@ func TestHTTPSource(t *testing.T) {
 	})
 	t.Run("a token alone is sent with the user name git", func(t *testing.T) {
 		o := newOrigin(t, appFiles)
-		s := newGitServer(t, filepath.Dir(o.bare), "git", "tok3n-abcdef")
-		r := open(t, Config{Name: "apps", URL: o.httpURL(s), Auth: Auth{Password: "tok3n-abcdef"}})
+		r := open(t, Config{Name: "apps", URL: o.Serve(t, "git", "tok3n-abcdef"), Auth: Auth{Password: "tok3n-abcdef"}})
 		if tip, err := r.Fetch(testContext(t)); err != nil || tip.Hash != o.tip() {
 			t.Errorf("tip %+v %v", tip, err)
 		}
 	})
 	t.Run("a commit pushed meanwhile is kept", func(t *testing.T) {
 		o := newOrigin(t, map[string]string{"a.yaml": "a: 1\n", "b.yaml": "b: 1\n"})
-		s := newGitServer(t, filepath.Dir(o.bare), "git", "tok3n")
-		r := open(t, Config{Name: "apps", URL: o.httpURL(s), Auth: Auth{Password: "tok3n"}})
+		r := open(t, Config{Name: "apps", URL: o.Serve(t, "git", "tok3n"), Auth: Auth{Password: "tok3n"}})
 		var competing string
 		c, err := r.Update(testContext(t), Change{Message: "Update a", Author: author, Edit: func(func(string) ([]byte, error)) (map[string][]byte, error) {
 			if competing == "" {
@@ -98,13 +56,13 @@ func TestHTTPSource(t *testing.T) {
 	})
 	t.Run("wrong credentials give ErrAuth without the password or the token", func(t *testing.T) {
 		o := newOrigin(t, appFiles)
-		s := newGitServer(t, filepath.Dir(o.bare), "deployer", "right-password")
+		url := o.Serve(t, "deployer", "right-password")
 		for _, auth := range []Auth{
 			{Username: "deployer", Password: "wr0ng-pa55word"},
 			{Password: "wr0ng-tok3n-xyz"},
 			{},
 		} {
-			_, err := Open(testContext(t), filepath.Join(t.TempDir(), "source"), Config{Name: "apps", URL: o.httpURL(s), Auth: auth}, discard())
+			_, err := Open(testContext(t), filepath.Join(t.TempDir(), "source"), Config{Name: "apps", URL: url, Auth: auth}, discard())
 			if !errors.Is(err, ErrAuth) {
 				t.Errorf("credentials %q: error %v, want ErrAuth", auth.Username, err)
 				continue
@@ -121,8 +79,9 @@ func TestHTTPSource(t *testing.T) {
 	})
 	t.Run("a server that is down gives ErrUnreachable", func(t *testing.T) {
 		o := newOrigin(t, appFiles)
-		s := newGitServer(t, filepath.Dir(o.bare), "git", "tok3n")
-		cfg := Config{Name: "apps", URL: o.httpURL(s), Auth: Auth{Password: "tok3n"}}
+		s := httptest.NewServer(o.Handler(t, "git", "tok3n"))
+		defer s.Close()
+		cfg := Config{Name: "apps", URL: s.URL + "/" + o.Name, Auth: Auth{Password: "tok3n"}}
 		r := open(t, cfg)
 		s.Close()
 		if _, err := r.Fetch(testContext(t)); !errors.Is(err, ErrUnreachable) || strings.Contains(err.Error(), "tok3n") {
@@ -149,12 +108,7 @@ func TestHTTPSource(t *testing.T) {
 	t.Run("a push refused for its credentials gives ErrAuth", func(t *testing.T) {
 		o := newOrigin(t, map[string]string{"a.yaml": "a: 1\n"})
 		// Anyone may read; only a user may push, and none is set.
-		s := httptest.NewServer(&cgi.Handler{
-			Path: httpBackend,
-			Env:  []string{"GIT_PROJECT_ROOT=" + filepath.Dir(o.bare), "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1"},
-		})
-		defer s.Close()
-		r := open(t, Config{Name: "apps", URL: s.URL + "/origin.git"})
+		r := open(t, Config{Name: "apps", URL: o.ServePublic(t)})
 		before := o.tip()
 		_, err := r.Update(testContext(t), Change{Message: "x", Author: author, Edit: setFiles(map[string][]byte{"a.yaml": []byte("a: 2\n")})})
 		if !errors.Is(err, ErrAuth) {

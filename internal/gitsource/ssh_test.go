@@ -120,7 +120,7 @@ func serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 		}
 		req.Reply(true, nil)
 		path := strings.ReplaceAll(quoted[1:len(quoted)-1], `'\''`, `'`)
-		cmd := exec.Command(gitBin, strings.TrimPrefix(service, "git-"), path)
+		cmd := exec.Command("git", strings.TrimPrefix(service, "git-"), path)
 		cmd.Env = []string{"GIT_CONFIG_NOSYSTEM=1", "HOME=/nonexistent"}
 		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 		stdin, err := cmd.StdinPipe()
