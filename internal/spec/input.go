@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -50,15 +49,17 @@ func Load(path string) (*App, error) {
 }
 
 // ReadInput gathers, for the deploying client, everything the spec at
-// path is read from: the file itself, named by path as given; its
-// absolute directory; the variables it refers to, from the process
-// environment and, for what that does not set, a .env file beside it,
-// as Compose does; and every file it refers to, read relative to its
-// directory. Those files may lie outside the spec's directory (../x, an
-// absolute path), as with docker compose: the client reads them, so
-// they are the deployer's own. A referenced file that does not exist is
-// left out, for Read to report where the spec names it; a spec that
-// cannot be read at all is an error naming it.
+// path is read from: ReadFrom of the file, named by path as given, with
+// its absolute directory, the process environment, and files read
+// relative to that directory. The variables the spec refers to come
+// from the process environment and, for what that does not set, a .env
+// file beside it, as Compose does; a .env that is not a regular file (a
+// Python virtualenv's directory, say) is no .env file. The files it
+// refers to may lie outside the spec's directory (../x, an absolute
+// path), as with docker compose: the client reads them, so they are the
+// deployer's own. A referenced file that does not exist is left out,
+// for Read to report where the spec names it; a spec that cannot be
+// read at all is an error naming it.
 func ReadInput(path string) (Input, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -69,29 +70,20 @@ func ReadInput(path string) (Input, error) {
 		return Input{}, fmt.Errorf("reading app spec: %w", err)
 	}
 	dir := filepath.Dir(abs)
-	all, err := environment(dir)
+	// environment of no directory is the process's environment alone;
+	// ReadFrom reads the .env file.
+	env, err := environment("")
 	if err != nil {
 		return Input{}, err
 	}
-	in := Input{Name: path, Data: data, Dir: dir, Env: map[string]string{}, Files: map[string][]byte{}}
-	refs := references(data, all)
-	for _, p := range refs.files {
-		content, err := readReferenced(dir, p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+	return ReadFrom(path, data, dir, env, func(p string) ([]byte, error) {
+		if p == dotEnvName {
+			if fi, err := os.Stat(filepath.Join(dir, p)); err != nil || !fi.Mode().IsRegular() {
+				return nil, fs.ErrNotExist
+			}
 		}
-		if err != nil {
-			return Input{}, err
-		}
-		in.Files[p] = content
-		refs.scanEnvFile(content)
-	}
-	for name := range refs.vars {
-		if v, ok := all[name]; ok {
-			in.Env[name] = v
-		}
-	}
-	return in, nil
+		return readReferenced(dir, p)
+	})
 }
 
 // readReferenced reads a file the spec names, relative to dir.
