@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-dev/berth/internal/auth"
@@ -17,9 +18,10 @@ var errBadRequest = errors.New("bad request")
 
 // API serves /api/.
 type API struct {
-	mux  *http.ServeMux
-	gate Gate
-	log  *slog.Logger
+	mux     *http.ServeMux
+	gate    Gate
+	log     *slog.Logger
+	sources atomic.Pointer[Sources] // set by HandleSources
 }
 
 // New returns an API with no endpoints; the Handle* methods add them.

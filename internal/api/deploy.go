@@ -104,7 +104,14 @@ func (a *API) HandleDeploy(d Deployer) {
 		if err != nil {
 			return nil, deployStatus(err)
 		}
-		return revisionOf(rev, false), nil
+		out := revisionOf(rev, false)
+		if src := a.sources.Load(); src != nil {
+			if name, suspended := (*src).ManagedBy(rev.App); name != "" && !suspended {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("git source %s manages %s: its next sync undoes this deploy. "+
+					"Change the app in git, or berth source suspend %s --app %s first", name, rev.App, name, rev.App))
+			}
+		}
+		return out, nil
 	})
 	a.handle("GET /api/apps", known, func(r *http.Request) (any, error) {
 		apps, err := d.Apps(r.Context())

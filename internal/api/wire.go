@@ -32,6 +32,9 @@ type Revision struct {
 	Outcome    deploy.Outcome              `json:"outcome"`
 	Reason     string                      `json:"reason,omitempty"`
 	Events     []deploy.Event              `json:"events,omitempty"`
+	// Warnings are what the deployer should know, such as that git
+	// manages the app and will undo a deploy by hand.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // revisionOf shows r; brief leaves out the spec and the events, which

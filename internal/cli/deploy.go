@@ -64,6 +64,9 @@ removed, its x-berth.route gone or its host changed) is refused unless
 			if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy", nil, req, &rev); err != nil {
 				return err
 			}
+			for _, w := range rev.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "revision %d of %s\n", rev.Number, rev.App)
 			if detach {
 				fmt.Fprintf(cmd.OutOrStdout(), "rolling out in the background; see berth status %s\n", rev.App)

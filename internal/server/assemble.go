@@ -4,8 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-dev/berth/internal/api"
@@ -15,6 +18,7 @@ import (
 	"github.com/berth-dev/berth/internal/driver/docker"
 	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/gc"
+	"github.com/berth-dev/berth/internal/gitops"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/registry"
@@ -40,6 +44,8 @@ type parts struct {
 	sub       *events.Subscription
 	driver    *docker.Driver
 	engine    *deploy.Engine
+	sync      *gitops.Controller
+	pushes    *events.Subscription // registry pushes, for git sync
 }
 
 // assemble builds every part from the configuration; listen is where the
@@ -94,10 +100,26 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	if err != nil {
 		return nil, err
 	}
-	if p.engine, err = deploy.New(cfg.DataDir, p.driver, router, res, log, deploy.Options{Secrets: box}); err != nil {
+	// Git sync hears how rollouts end; it is made after the engine it
+	// drives, and no rollout starts before start.
+	var sync atomic.Pointer[gitops.Controller]
+	onEnd := func(ended deploy.Revision, wasLive *deploy.Revision) {
+		if c := sync.Load(); c != nil {
+			c.OnEnd(ended, wasLive)
+		}
+	}
+	if p.engine, err = deploy.New(cfg.DataDir, p.driver, router, res, log, deploy.Options{Secrets: box, OnEnd: onEnd}); err != nil {
 		return nil, err
 	}
 	p.api.HandleDeploy(p.engine)
+	if p.sync, err = gitops.New(cfg.DataDir, p.engine, res, log, gitops.Options{Env: processEnv()}); err != nil {
+		_ = p.engine.Close()
+		return nil, err
+	}
+	sync.Store(p.sync)
+	p.sync.Set(cfg.Sources)
+	p.pushes = bus.Subscribe(1024)
+	p.api.HandleSources(p.sync)
 	return p, nil
 }
 
@@ -112,6 +134,19 @@ func (p *parts) start(ctx context.Context, wg *sync.WaitGroup) {
 	if p.cfg.GC.Interval > 0 {
 		wg.Go(func() { p.collector.Loop(ctx, p.cfg.GC.Interval) })
 	}
+	wg.Go(func() { p.sync.Run(ctx) })
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-p.pushes.C:
+				if ev.Action == events.ActionPush {
+					p.sync.ImagePushed(ev.Repository)
+				}
+			}
+		}
+	})
 	if p.hooks != nil {
 		wg.Go(func() {
 			if err := p.hooks.Run(ctx, p.sub); err != nil {
@@ -126,12 +161,28 @@ func (p *parts) close() {
 	if p.sub != nil {
 		p.sub.Close()
 	}
+	p.pushes.Close()
+	if err := p.sync.Close(); err != nil {
+		p.log.Error("closing git sync", "err", err)
+	}
 	if err := p.engine.Close(); err != nil {
 		p.log.Error("closing the deploy engine", "err", err)
 	}
 	if err := p.driver.Close(); err != nil {
 		p.log.Warn("closing the Docker client", "err", err)
 	}
+}
+
+// processEnv is the process's environment, which specs from git read
+// their ${VAR} from.
+func processEnv() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 func retentionRules(rules []config.RetentionRule) []meta.RetentionRule {

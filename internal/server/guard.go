@@ -120,7 +120,8 @@ func (g *guard) crossSite(r *http.Request) string {
 				"and of server.allowed_origins in the config may change anything", origin)
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	// A push webhook is signed, and its senders post forms too.
+	if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/api/hooks/") {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 			return fmt.Sprintf("refusing an API request with Content-Type %q: send Content-Type: application/json, "+
 				"also when there is no body", r.Header.Get("Content-Type"))

@@ -86,6 +86,9 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 	// The rules first: a client that sees the new accounts sees them too.
 	p.tags.rules.Store(&cfg.ImmutableTags)
 	p.auth.svc.Store(svc)
+	if p.sync != nil {
+		p.sync.Set(cfg.Sources)
+	}
 	for name, same := range map[string]bool{
 		"listen":           cfg.Listen == p.cfg.Listen,
 		"proxy_listen":     cfg.ProxyListen == p.cfg.ProxyListen,
@@ -134,7 +137,7 @@ func (p *parts) reloadFrom(load func() (config.Config, error)) error {
 		return err
 	}
 	p.log.Info("configuration reloaded", "auth", cfg.Auth.Enabled(), "users", len(cfg.Auth.Users),
-		"robots", len(cfg.Auth.Robots), "immutable_tags", len(cfg.ImmutableTags))
+		"robots", len(cfg.Auth.Robots), "immutable_tags", len(cfg.ImmutableTags), "sources", len(cfg.Sources))
 	if len(later) > 0 {
 		p.log.Warn("changed settings that apply only after a restart", "settings", strings.Join(later, ", "))
 	}

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -43,25 +43,9 @@ func newResolver(db *meta.DB, listen net.Addr, token func(string) (string, error
 	return r
 }
 
-// splitRef splits "host/repo:tag@digest"; a first component is a host
-// when it has a dot or a port, or is localhost.
-func splitRef(ref string) (host, repo, tag, dgst string) {
-	rest := ref
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		rest, dgst = rest[:at], rest[at+1:]
-	}
-	if colon := strings.LastIndexByte(rest, ':'); colon > strings.LastIndexByte(rest, '/') {
-		rest, tag = rest[:colon], rest[colon+1:]
-	}
-	if first, after, ok := strings.Cut(rest, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		host, rest = first, after
-	}
-	return host, rest, tag, dgst
-}
-
 // Resolve implements deploy.Resolver.
 func (r *resolver) Resolve(ctx context.Context, ref string) (deploy.ServiceImage, error) {
-	host, repo, tag, dgst := splitRef(ref)
+	host, repo, tag, dgst := reference.Split(ref)
 	if host != "" && !r.self[host] {
 		return r.remote(ctx, ref)
 	}
@@ -99,10 +83,40 @@ func (r *resolver) remote(ctx context.Context, ref string) (deploy.ServiceImage,
 	return deploy.ServiceImage{Ref: ref, Image: pinned, Digest: desc.Digest.String()}, nil
 }
 
+// Tags lists the tags of repository repo (a reference without tag or
+// digest): from the store for this registry, over HTTP with the Docker
+// credentials of the host for any other.
+func (r *resolver) Tags(ctx context.Context, repo string) ([]string, error) {
+	host, path, _, _ := reference.Split(repo)
+	if host != "" && !r.self[host] {
+		parsed, err := name.NewRepository(repo, name.StrictValidation)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := remote.List(parsed, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
+		if err != nil {
+			return nil, fmt.Errorf("listing the tags of %s: %w", repo, err)
+		}
+		return tags, nil
+	}
+	infos, err := r.db.TagInfos(path)
+	if errors.Is(err, meta.ErrNameUnknown) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	tags := make([]string, len(infos))
+	for i, t := range infos {
+		tags[i] = t.Tag
+	}
+	return tags, nil
+}
+
 // pullAuth gives the container runtime a pull token for images of this
 // registry; other registries get the runtime's own credentials.
 func (r *resolver) pullAuth(_ context.Context, ref string) (string, error) {
-	host, repo, _, _ := splitRef(ref)
+	host, repo, _, _ := reference.Split(ref)
 	if r.token == nil || host != r.pullHost {
 		return "", nil
 	}
