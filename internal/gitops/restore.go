@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -142,29 +143,38 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 		}
 		changes = append(changes, change{svc, imageOf(from.Services[svc].ServiceImage), imageOf(p.ServiceImage)})
 	}
+	// Only the images differ, or git still holds what failed: then the
+	// file goes back as it was, which undoes the rest too.
+	configChanged := len(to.Services) != len(from.Services)
+	for svc, p := range to.Services {
+		if q, ok := from.Services[svc]; !ok || q.Config != p.Config {
+			configChanged = true
+		}
+	}
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "Roll back %s to revision %d\n\n", app, r.To)
 	fmt.Fprintf(&msg, "Revision %d was abandoned: %s.\n", r.From, r.Reason)
 	for _, ch := range changes {
 		fmt.Fprintf(&msg, "%s/%s: %s rejected, back to %s\n", app, ch.service, ch.from, ch.to)
 	}
-	if len(changes) == 0 {
-		fmt.Fprintf(&msg, "%s is restored as revision %d ran it.\n", a.File, r.To)
-	}
 	msg.WriteString("\nWritten by berth: image automation does not propose the rejected images again.\n")
 	c, err := repo.Update(ctx, gitsource.Change{
 		Message: msg.String(),
 		Author:  s.author(),
 		Edit: func(read func(string) ([]byte, error)) (map[string][]byte, error) {
-			if len(changes) == 0 {
-				return map[string][]byte{a.File: to.Spec}, nil
-			}
 			data, err := read(a.File)
 			if isNotExist(err) {
 				return nil, nil // the file is gone: nothing to restore
 			}
 			if err != nil {
 				return nil, err
+			}
+			if len(changes) == 0 || configChanged && bytes.Equal(data, from.Spec) {
+				return map[string][]byte{a.File: to.Spec}, nil
+			}
+			if configChanged {
+				s.c.log.Warn("a rollback is written to git as images only: the file changed since, so the rest of what failed stays",
+					"app", app, "file", a.File)
 			}
 			for _, ch := range changes {
 				if data, err = spec.SetImage(data, ch.service, ch.to); err != nil {
