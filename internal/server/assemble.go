@@ -4,9 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/internal/metrics"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/seal"
+	"github.com/berth-dev/berth/internal/spec"
 	"github.com/berth-dev/berth/internal/webhook"
 )
 
@@ -112,7 +111,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 		return nil, err
 	}
 	p.api.HandleDeploy(p.engine)
-	if p.sync, err = gitops.New(cfg.DataDir, p.engine, res, log, gitops.Options{Env: processEnv()}); err != nil {
+	if p.sync, err = gitops.New(cfg.DataDir, p.engine, res, log, gitops.Options{Env: spec.ProcessEnv()}); err != nil {
 		_ = p.engine.Close()
 		return nil, err
 	}
@@ -171,18 +170,6 @@ func (p *parts) close() {
 	if err := p.driver.Close(); err != nil {
 		p.log.Warn("closing the Docker client", "err", err)
 	}
-}
-
-// processEnv is the process's environment, which specs from git read
-// their ${VAR} from.
-func processEnv() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
-			env[k] = v
-		}
-	}
-	return env
 }
 
 func retentionRules(rules []config.RetentionRule) []meta.RetentionRule {

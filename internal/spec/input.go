@@ -70,13 +70,7 @@ func ReadInput(path string) (Input, error) {
 		return Input{}, fmt.Errorf("reading app spec: %w", err)
 	}
 	dir := filepath.Dir(abs)
-	// environment of no directory is the process's environment alone;
-	// ReadFrom reads the .env file.
-	env, err := environment("")
-	if err != nil {
-		return Input{}, err
-	}
-	return ReadFrom(path, data, dir, env, func(p string) ([]byte, error) {
+	return ReadFrom(path, data, dir, ProcessEnv(), func(p string) ([]byte, error) {
 		if p == dotEnvName {
 			if fi, err := os.Stat(filepath.Join(dir, p)); err != nil || !fi.Mode().IsRegular() {
 				return nil, fs.ErrNotExist
