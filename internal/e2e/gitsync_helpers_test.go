@@ -28,6 +28,7 @@ type gitEnv struct {
 	run    string // a suffix of the test's own, in app names
 	repo   string // the test app's repository in berth's registry
 	apps   []string
+	staged map[string]string // version -> image, by stage
 }
 
 // gitSourceConfig is berth.yaml with one source named config.
@@ -238,10 +239,36 @@ func (e *gitEnv) removeApps() {
 }
 
 // push builds the test app as version and pushes it to the test's
-// repository.
+// repository, before anything refers to it: Builder.Build removes the
+// tag from the host once pushed, which would race with a rollout of it
+// (use stage and publish for that).
 func (e *gitEnv) push(builder *testapp.Builder, versions ...string) {
 	e.t.Helper()
 	pushVersions(e.t, e.b, builder, strings.TrimPrefix(e.repo, e.b.addr+"/"), versions...)
+}
+
+// stage builds versions into a repository beside the test's and pulls
+// them, for publish to push into the test's repository later.
+func (e *gitEnv) stage(builder *testapp.Builder, versions ...string) {
+	e.t.Helper()
+	if e.staged == nil {
+		e.staged = map[string]string{}
+	}
+	for _, v := range versions {
+		pinned := builder.Build(e.t, e.b.addr, strings.TrimPrefix(e.repo, e.b.addr+"/")+"-stage", v)
+		run(e.t, "docker", "pull", "-q", pinned)
+		e.staged[v] = pinned
+	}
+}
+
+// publish pushes a staged version to the test's repository with docker
+// push, as CI would; the tag leaves the host when the test ends.
+func (e *gitEnv) publish(version string) {
+	e.t.Helper()
+	tag := e.repo + ":" + version
+	run(e.t, "docker", "tag", e.staged[version], tag)
+	e.t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", tag).Run() })
+	run(e.t, "docker", "push", "-q", tag)
 }
 
 // httpPost posts body as JSON and returns the status.

@@ -61,6 +61,9 @@ type Controller struct {
 	opts   Options
 	dir    string
 	st     *state
+	// appMu serialises changes to the state of apps: a source's worker
+	// deploying one and the engine saying how a rollout ended.
+	appMu sync.Mutex
 
 	mu      sync.Mutex
 	ctx     context.Context // set by Run

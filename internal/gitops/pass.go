@@ -166,6 +166,8 @@ func (s *source) apply(ctx context.Context, v *commitView, hash string, out map[
 // applyApp deploys d if it differs from what runs, filling in row; it
 // reports whether a rollout started.
 func (s *source) applyApp(ctx context.Context, d *desired, hash string, row *api.SourceApp) (bool, error) {
+	s.c.appMu.Lock()
+	defer s.c.appMu.Unlock()
 	st := s.c.st
 	a, err := st.app(d.name)
 	if err != nil {
@@ -301,7 +303,10 @@ func (s *source) prune(ctx context.Context, v *commitView, out map[string]api.So
 			continue
 		}
 		s.c.log.Info("removed an app gone from git", "source", s.cfg.Name, "app", name, "file", a.File)
-		if err := s.c.st.forget(name); err != nil {
+		s.c.appMu.Lock()
+		err := s.c.st.forget(name)
+		s.c.appMu.Unlock()
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -31,6 +31,8 @@ func (c *Controller) OnEnd(ended deploy.Revision, wasLive *deploy.Revision) {
 }
 
 func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) error {
+	c.appMu.Lock()
+	defer c.appMu.Unlock()
 	a, err := c.st.app(ended.App)
 	if err != nil || a == nil {
 		return err
@@ -43,7 +45,8 @@ func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) erro
 	}
 	ours := ended.Actor == actor(a.Source)
 	switch {
-	case ours && a.Attempt != nil && a.Attempt.Revision == ended.Number:
+	case ours && a.Attempt != nil && (a.Attempt.Revision == ended.Number ||
+		a.Attempt.Revision == 0 && ended.Source == a.Source+"@"+short(a.Attempt.Commit)):
 		switch ended.Outcome {
 		case deploy.OutcomeSucceeded:
 			a.Applied, a.Attempt, a.Failed, a.FailReason = a.Attempt, nil, nil, ""
@@ -200,6 +203,11 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 	digests := map[string]string{}
 	for svc, p := range to.Services {
 		digests[svc] = p.Digest
+	}
+	s.c.appMu.Lock()
+	defer s.c.appMu.Unlock()
+	if a, err = s.c.st.app(app); err != nil || a == nil {
+		return "", errors.Join(err, del(s.c.st, bucketRestores, app))
 	}
 	a.Applied = &applied{Commit: c.Hash, Digests: digests, Revision: r.To}
 	a.Attempt = nil
