@@ -69,13 +69,14 @@ func (r *resolver) Resolve(ctx context.Context, ref string) (deploy.ServiceImage
 	return deploy.ServiceImage{Ref: ref, Image: r.pullHost + "/" + repo + "@" + m.Digest.String(), Digest: m.Digest.String()}, nil
 }
 
-// remote resolves a reference to another registry.
+// remote resolves a reference to another registry, with the host's
+// Docker credentials for it.
 func (r *resolver) remote(ctx context.Context, ref string) (deploy.ServiceImage, error) {
 	parsed, err := name.ParseReference(ref, name.StrictValidation)
 	if err != nil {
 		return deploy.ServiceImage{}, err
 	}
-	desc, err := remote.Head(parsed, remote.WithContext(ctx))
+	desc, err := remote.Head(parsed, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
 	if err != nil {
 		return deploy.ServiceImage{}, fmt.Errorf("asking %s: %w", parsed.Context().RegistryStr(), err)
 	}
