@@ -15,6 +15,8 @@ func TestGitSyncFollowsAnotherRegistry(t *testing.T) {
 	bare := gitserver.Bare(t, nil)
 	e := newGitEnv(t, bare, bare.Clone(t), gitSourceConfig(t, bare.URL, ""))
 	other := startBerth(t, t.TempDir())
+	// The apps go before the other registry's images, which they use.
+	t.Cleanup(e.removeApps)
 	e.repo = other.addr + "/e2e/other-" + e.run
 	builder := testapp.NewBuilder(t.TempDir())
 	builder.Build(t, other.addr, "e2e/other-"+e.run, "1.0.0")
