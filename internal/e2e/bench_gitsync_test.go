@@ -58,40 +58,44 @@ func BenchmarkGitSync(b *testing.B) {
 	hand := []string{"2.0.0"}
 	for i := range runs {
 		hand = append(hand, "2.0."+strconv.Itoa(i+1))
-		e.stage(builder, "1."+strconv.Itoa(i+1)+".0")
+		// The rounds one replica at a time, then those all at once.
+		e.stage(builder, "1."+strconv.Itoa(i+1)+".0", "1."+strconv.Itoa(runs+i+1)+".0")
 	}
 	for _, v := range append([]string{"1.0.0"}, hand...) {
 		prepare(repo, v)
 	}
 	policy := "      update: {policy: semver, range: \"^1.0\"}\n"
 	e.commit("two apps", map[string]string{
-		"auto/compose.yaml": benchGitCompose(e, "auto", "1.0.0", policy),
-		"hand/compose.yaml": benchGitCompose(e, "hand", hand[0], ""),
+		"auto/compose.yaml": benchGitCompose(e, "auto", "1.0.0", policy, 1),
+		"hand/compose.yaml": benchGitCompose(e, "hand", hand[0], "", 1),
 	})
 	e.sync(true)
 	e.serves("auto", "1.0.0")
 	e.serves("hand", hand[0])
 
 	var rows []benchGitRow
-	var dockerPush, gitPush []benchGitTiming
-	for i := range runs {
+	var dockerPush, gitPush, batchPush []benchGitTiming
+	pushRound := func(kind string, i int) benchGitTiming {
 		old, next := "1."+strconv.Itoa(i)+".0", "1."+strconv.Itoa(i+1)+".0"
 		tm := benchGitRound(e, "auto", old, next, func() (time.Time, func() time.Time) {
 			committed := benchGitWatchRef(bare)
 			e.publish(next)
 			return time.Now(), committed
 		})
-		dockerPush = append(dockerPush, tm)
-		rows = append(rows, benchGitRow{"docker push", strconv.Itoa(i + 1), tm})
-		if i == 0 {
-			b.Logf("docker push round 1 (%s -> %s): berth's log, ms since the end of `docker push`:\n%s", old, next, tm.berthLog)
+		rows = append(rows, benchGitRow{kind, strconv.Itoa(i%runs + 1), tm})
+		if i%runs == 0 {
+			b.Logf("%s round 1 (%s -> %s): berth's log, ms since the end of `docker push`:\n%s", kind, old, next, tm.berthLog)
 		}
+		return tm
+	}
+	for i := range runs {
+		dockerPush = append(dockerPush, pushRound("docker push", i))
 	}
 	rows = append(rows, benchGitRow{"docker push", "median", benchGitMedian(dockerPush)})
 	for i := range runs {
 		old, next := hand[i], hand[i+1]
 		tm := benchGitRound(e, "hand", old, next, func() (time.Time, func() time.Time) {
-			e.commit("hand to "+next, map[string]string{"hand/compose.yaml": benchGitCompose(e, "hand", next, "")})
+			e.commit("hand to "+next, map[string]string{"hand/compose.yaml": benchGitCompose(e, "hand", next, "", 1)})
 			t0 := time.Now()
 			benchGitWebhook(e, secret)
 			answered := time.Now()
@@ -104,10 +108,20 @@ func BenchmarkGitSync(b *testing.B) {
 		}
 	}
 	rows = append(rows, benchGitRow{"git push", "median", benchGitMedian(gitPush)})
+	// The same push, with the three replicas started at once: the floor
+	// a rollout of one batch sets.
+	file, _ := bare.Show(b, "auto/compose.yaml")
+	e.commit("auto: all replicas at once", map[string]string{"auto/compose.yaml": strings.Replace(file, "parallelism: 1,", "parallelism: 3,", 1)})
+	e.sync(true)
+	for i := range runs {
+		batchPush = append(batchPush, pushRound("docker push, 3 at once", runs+i))
+	}
+	rows = append(rows, benchGitRow{"docker push, 3 at once", "median", benchGitMedian(batchPush)})
 
 	benchGitPrint(rows)
-	dm, gm := benchGitMedian(dockerPush), benchGitMedian(gitPush)
+	dm, gm, bm := benchGitMedian(dockerPush), benchGitMedian(gitPush), benchGitMedian(batchPush)
 	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(bm.allNew.Milliseconds()), "docker-push-batch-all-ms")
 	b.ReportMetric(float64(dm.allNew.Milliseconds()), "docker-push-all-ms")
 	b.ReportMetric(float64(gm.allNew.Milliseconds()), "git-push-all-ms")
 	b.ReportMetric(float64(dm.step.Milliseconds()), "docker-push-commit-ms")
@@ -120,15 +134,17 @@ func BenchmarkGitSync(b *testing.B) {
 // is berth and not the monitor.
 const benchGitUpdate = "{parallelism: 1, delay: 0s, order: start-first, monitor: 0s}"
 
-// benchGitCompose is e.compose for 3 replicas, with benchGitUpdate.
-func benchGitCompose(e *gitEnv, short, tag, more string) string {
+// benchGitCompose is e.compose for 3 replicas, with benchGitUpdate
+// starting parallelism replicas at a time.
+func benchGitCompose(e *gitEnv, short, tag, more string, parallelism int) string {
 	e.t.Helper()
 	const from = "update_config: {parallelism: 1, monitor: 500ms}"
 	c := e.compose(short, tag, 3, more)
 	if !strings.Contains(c, from) {
 		e.t.Fatalf("compose() no longer says %q:\n%s", from, c)
 	}
-	return strings.Replace(c, from, "update_config: "+benchGitUpdate, 1)
+	update := strings.Replace(benchGitUpdate, "parallelism: 1,", "parallelism: "+strconv.Itoa(parallelism)+",", 1)
+	return strings.Replace(c, from, "update_config: "+update, 1)
 }
 
 // benchGitTiming is one timed change; durations count from t0, the end
@@ -271,18 +287,19 @@ func benchGitPrint(rows []benchGitRow) {
 	fmt.Fprintf(&w, "(healthy_threshold 1, passes at once); update_config %s;\n", benchGitUpdate)
 	fmt.Fprintf(&w, "source interval 1h (never due); each image's layers are on the host already (berth pulls, no layer comes).\n")
 	fmt.Fprintf(&w, "docker push: from the end of `docker push` of a tag ^1.0 accepts (step: berth's commit reaches git);\n")
+	fmt.Fprintf(&w, "docker push, 3 at once: the same with parallelism: 3, the three new replicas started together.\n")
 	fmt.Fprintf(&w, "git push: from the end of `git push` of an image tag edited by hand, no update policy, then a generic\n")
 	fmt.Fprintf(&w, "push webhook (step: the webhook answered 202). started: berth's revision started; all traffic: every\n")
 	fmt.Fprintf(&w, "answer is from the new version from then on. A poller sends GET / through the proxy every %s from 4\n", benchPollEvery)
 	fmt.Fprintf(&w, "keep-alive clients (median row: sums of requests and failures); %s\n", benchMachine())
 	fmt.Fprintf(&w, "goal: under 2s plus the health check\n\n")
-	fmt.Fprintf(&w, "%-11s %-6s %8s %8s %9s %11s %9s %7s\n", "change", "run", "step", "started", "first new", "all traffic", "requests", "failed")
+	fmt.Fprintf(&w, "%-22s %-6s %8s %8s %9s %11s %9s %7s\n", "change", "run", "step", "started", "first new", "all traffic", "requests", "failed")
 	for _, r := range rows {
 		step := "-"
 		if r.t.step != -1 {
 			step = benchMillis(r.t.step)
 		}
-		fmt.Fprintf(&w, "%-11s %-6s %8s %8s %9s %11s %9d %7d", r.kind, r.run, step, benchMillis(r.t.started),
+		fmt.Fprintf(&w, "%-22s %-6s %8s %8s %9s %11s %9d %7d", r.kind, r.run, step, benchMillis(r.t.started),
 			benchMillis(r.t.firstNew), benchMillis(r.t.allNew), r.t.requests, r.t.failed)
 		if r.t.firstErr != "" {
 			fmt.Fprintf(&w, "  first failure: %s", r.t.firstErr)
