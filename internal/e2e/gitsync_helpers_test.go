@@ -224,8 +224,14 @@ func (e *gitEnv) eventually(what string, cond func() bool) {
 // halfway.
 func (e *gitEnv) removeApps() {
 	for _, app := range e.apps {
-		if e.b != nil {
-			_ = exec.Command(berthBin, "remove", app, "--yes", "--server", "http://"+e.b.addr).Run()
+		// A rollout still going (a test ends once traffic moved) makes
+		// the removal wait for it, or the host's events would bring
+		// back what is removed by hand below.
+		for deadline := time.Now().Add(time.Minute); e.b != nil && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			out, err := exec.Command(berthBin, "remove", app, "--yes", "--server", "http://"+e.b.addr).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "in progress") {
+				break
+			}
 		}
 		out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.app="+app).Output()
 		if ids := strings.Fields(string(out)); len(ids) > 0 {

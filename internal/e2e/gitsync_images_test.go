@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -130,4 +131,28 @@ func TestGitSyncImageAutomation(t *testing.T) {
 			t.Fatalf("%d revisions came from commit %s, want 1:\n%s\nberth log:\n%s", from, hand[:7], strings.Join(h, "\n"), e.b.output())
 		}
 	})
+}
+
+// TestGitSyncFollowsATagsDigest keeps a service on whatever one moving
+// tag points at, pinned by digest in git.
+func TestGitSyncFollowsATagsDigest(t *testing.T) {
+	bare := gitserver.Bare(t, nil)
+	e := newGitEnv(t, bare, bare.Clone(t), gitSourceConfig(t, bare.URL, ""))
+	builder := testapp.NewBuilder(t.TempDir())
+	e.stage(builder, "v1", "v2")
+	run(t, "docker", "tag", e.staged["v1"], e.repo+":main")
+	t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", e.repo+":main").Run() })
+	run(t, "docker", "push", "-q", e.repo+":main")
+	e.commit("m follows main", map[string]string{"m/compose.yaml": e.compose("m", "main", 1, "      update: {policy: digest, tag: main}\n")})
+	e.sync(true)
+	e.serves("m", "v1")
+	first, _ := bare.Show(t, "m/compose.yaml")
+
+	run(t, "docker", "tag", e.staged["v2"], e.repo+":main")
+	run(t, "docker", "push", "-q", e.repo+":main")
+	e.eventually("the new digest of main is committed", func() bool {
+		f, _ := bare.Show(t, "m/compose.yaml")
+		return f != first && strings.Contains(f, ":main@sha256:")
+	})
+	e.serves("m", "v2")
 }

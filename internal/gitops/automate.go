@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -97,19 +98,23 @@ func (s *source) automate(ctx context.Context, repo *gitsource.Repo, v *commitVi
 // propose finds the image svc's policy prefers to the one it runs.
 func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (update, bool, error) {
 	pol := *svc.ImagePolicy
-	host, path, tag, _ := reference.Split(svc.Image)
+	host, path, tag, pinned := reference.Split(svc.Image)
 	base := path
 	if host != "" {
 		base = host + "/" + path
 	}
-	cur := d.images[svc.Name].Digest
+	// What runs is what the file pins; a tag alone is what it points at.
+	cur := pinned
+	if cur == "" {
+		cur = d.images[svc.Name].Digest
+	}
 	u := update{app: d.name, service: svc.Name, file: d.file, oldTag: tag, oldDigest: cur}
-	offer := func(t string) (bool, error) {
+	offer := func(t string, pin bool) (bool, error) {
 		img, err := s.c.reg.Resolve(ctx, base+":"+t)
 		if err != nil {
 			return false, err
 		}
-		if img.Digest == cur {
+		if img.Digest == cur && !pin {
 			return false, nil
 		}
 		if no, err := s.c.st.rejected(d.name, svc.Name, img.Digest); err != nil || no {
@@ -119,11 +124,10 @@ func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (upd
 		return true, nil
 	}
 	if pol.Kind == imagepolicy.KindDigest {
-		t := pol.Tag
-		if t == "" {
-			t = tag
-		}
-		ok, err := offer(t)
+		t := cmp.Or(pol.Tag, tag)
+		// A tag the file does not pin yet is pinned, so that git says
+		// what runs.
+		ok, err := offer(t, pinned == "" || t != tag)
 		return u, ok, err
 	}
 	tags, err := s.c.reg.Tags(ctx, base)
@@ -141,7 +145,7 @@ func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (upd
 		if !ok {
 			break
 		}
-		if ok, err := offer(best); err != nil || ok {
+		if ok, err := offer(best, false); err != nil || ok {
 			return u, ok, err
 		}
 		cands = slices.DeleteFunc(cands, func(t string) bool { return t == best })
