@@ -45,6 +45,17 @@ func TestGitSyncAppliesAConfigRepository(t *testing.T) {
 	if h := e.history("a"); !strings.HasPrefix(h[0].Source, "config@") || h[0].Actor != "git:config" {
 		t.Errorf("revision %+v does not say it came from git", h[0])
 	}
+	short := bare.Head(t)[:7]
+	if out, code := e.cli("history", e.app("a")); code != 0 || !strings.Contains(out, "from config@"+short) {
+		t.Errorf("berth history does not name the commit %s (%d):\n%s", short, code, out)
+	}
+	out, code := e.cli("source", "status", "config")
+	for _, want := range []string{e.app("a"), e.app("b"), "Ready", short, "README.yaml"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("berth source status (%d) lacks %q:\n%s", code, want, out)
+		}
+	}
+	t.Logf("berth source status config:\n%s", out)
 
 	t.Run("a replica count edited in git is applied", func(t *testing.T) {
 		e.commit("two of a", map[string]string{"apps/a/compose.yaml": e.compose("a", "v1", 2, "")})

@@ -64,11 +64,18 @@ func (s *source) pass(ctx context.Context) ([]string, error) {
 	apps := map[string]api.SourceApp{}
 	started, applyErr := s.apply(ctx, v, tip.Hash, apps)
 	pruneErr := s.prune(ctx, v, apps)
+	if ctx.Err() != nil {
+		return started, ctx.Err() // stopping: the status stays as it was
+	}
 	return started, s.settle(tip.Hash, v, apps, errors.Join(applyErr, pruneErr))
 }
 
-// failed records a pass that could not read or write the source.
+// failed records a pass that could not read or write the source,
+// unless it ends because the source stops.
 func (s *source) failed(reason string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
 	stalled := errors.Is(err, gitsource.ErrAuth) || errors.Is(err, gitsource.ErrBranchUnknown)
 	s.mu.Lock()
 	s.view.lastErr = err.Error()

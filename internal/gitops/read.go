@@ -61,7 +61,7 @@ func (s *source) read(ctx context.Context, repo *gitsource.Repo, hash string) (*
 	v := &commitView{apps: map[string]*desired{}, byFile: map[string]string{}, broken: map[string]string{}, repos: map[string]bool{}}
 	for _, f := range files {
 		if !looksLikeCompose(f.Data) {
-			v.notes = append(v.notes, f.Path+": not a Compose file (no services), ignored")
+			v.notes = append(v.notes, f.Path+": not a Compose file (no services)")
 			continue
 		}
 		d, err := s.readApp(ctx, repo, hash, f)
