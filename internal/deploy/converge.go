@@ -37,6 +37,11 @@ func (e *Engine) recover(ctx context.Context) error {
 		return err
 	}
 	for _, a := range apps {
+		if e.store.adoptContainers {
+			if err := e.adopt(ctx, a.Name); err != nil {
+				return err
+			}
+		}
 		revs, err := e.store.revisions(a.Name, 20)
 		if err != nil {
 			return err
@@ -68,6 +73,21 @@ func (e *Engine) recover(ctx context.Context) error {
 	e.mu.Unlock()
 	for _, a := range apps {
 		e.startReconcile(a.Name)
+	}
+	return nil
+}
+
+// adopt takes every container of app as one berth started, once, for a
+// store from before berth recorded them.
+func (e *Engine) adopt(ctx context.Context, app string) error {
+	insts, err := e.driver.List(ctx, app)
+	if err != nil {
+		return fmt.Errorf("listing the containers of %s: %w", app, err)
+	}
+	for _, i := range insts {
+		if err := e.store.knowContainer(app, i.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -235,6 +255,17 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 		return fmt.Errorf("listing the containers of %s: %w", app, err)
 	}
 	warm := e.warmIDs()
+	known, err := e.store.knownContainers(app)
+	if err != nil {
+		return err
+	}
+	present := map[string]bool{}
+	for _, i := range insts {
+		present[i.ID] = true
+	}
+	if err := e.store.forgetContainers(app, present); err != nil {
+		e.log.Warn("forgetting containers that are gone", "app", app, "err", err)
+	}
 	keep := map[string]bool{}
 	var found []drift
 	defer func() {
@@ -254,7 +285,7 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 		}
 		for _, svc := range liveApp.Services {
 			p := live.Services[svc.Name]
-			ids, corrected, err := e.convergeService(ctx, app, svc, p, insts, isJob(liveApp, svc.Name))
+			ids, corrected, err := e.convergeService(ctx, app, svc, p, insts, known, isJob(liveApp, svc.Name))
 			for _, id := range ids {
 				keep[id] = true
 			}
@@ -282,12 +313,15 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 }
 
 // convergeService keeps svc at its replica count at placement p and
-// returns the IDs of its containers, and what it corrected. A container
-// the host is restarting under its restart policy counts; one that runs
-// another image than p's, or a routed one that lost its address (its
-// network was taken away), is replaced. A job's containers are kept as
+// returns the IDs of its containers and of those it removed, and what
+// it corrected. A container
+// the host is restarting under its restart policy counts; one berth did
+// not start (known does not hold it: made by hand with berth's labels,
+// whatever its configuration), one that runs another image than p's,
+// or a routed one that lost its address (its network was taken away),
+// is replaced. A job's containers are kept as
 // they are, exited or not, and never started again.
-func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance, job bool) ([]string, []drift, error) {
+func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Service, p Placement, insts []driver.Instance, known map[string]bool, job bool) ([]string, []drift, error) {
 	var mine, dead []driver.Instance
 	var found []drift
 	for _, i := range insts {
@@ -297,6 +331,9 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 		switch {
 		case job:
 			mine = append(mine, i)
+		case !known[i.ID]:
+			found = append(found, drift{svc.Name, fmt.Sprintf("%s was not started by berth (made by hand with its labels): replaced", i.Name)})
+			dead = append(dead, i)
 		case !i.Alive():
 			found = append(found, drift{svc.Name, fmt.Sprintf("%s had stopped (%s, exit code %d): replaced", i.Name, i.State, i.ExitCode)})
 			dead = append(dead, i)
@@ -315,9 +352,18 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 			e.log.Warn("removing a stopped container", "container", d.Name, "err", err)
 		}
 	}
+	// What is removed here is handled: the caller must not take it for
+	// a stray and report it twice.
+	var handled []string
+	for _, d := range dead {
+		handled = append(handled, d.ID)
+	}
 	if extra := len(mine) - svc.Replicas; extra > 0 && !job {
 		found = append(found, drift{svc.Name, fmt.Sprintf("%d replicas ran, %d wanted: %d removed", len(mine), svc.Replicas, extra)})
 		e.retire(ctx, mine[svc.Replicas:], svc.StopGrace)
+		for _, r := range mine[svc.Replicas:] {
+			handled = append(handled, r.ID)
+		}
 		mine = mine[:svc.Replicas]
 	}
 	var err error
@@ -335,9 +381,9 @@ func (e *Engine) convergeService(ctx context.Context, app string, svc spec.Servi
 	if ctx.Err() == nil {
 		e.routeService(svc, p, mine)
 	}
-	ids := make([]string, len(mine))
-	for i, m := range mine {
-		ids[i] = m.ID
+	ids := handled
+	for _, m := range mine {
+		ids = append(ids, m.ID)
 	}
 	return ids, found, err
 }

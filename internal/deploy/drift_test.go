@@ -51,7 +51,7 @@ func TestDriftIsCorrectedAtOnceAndRecorded(t *testing.T) {
 				Set: v.Set, Index: 9, Image: v.Image, Port: 8080}); err != nil {
 				h.t.Fatal(err)
 			}
-		}, "3 replicas ran, 2 wanted: 1 removed"},
+		}, "was not started by berth (made by hand with its labels): replaced"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -71,6 +71,11 @@ func TestDriftIsCorrectedAtOnceAndRecorded(t *testing.T) {
 				}
 				return nil
 			})
+			for _, r := range h.driftRecords("shop") {
+				if strings.Contains(r, "belongs to no live revision") {
+					t.Errorf("a correction was recorded twice, the second time as a stray: %q", h.driftRecords("shop"))
+				}
+			}
 			st, err := h.engine.Status(ctx(t), "shop")
 			if err != nil || st.Live != 1 {
 				t.Fatalf("status after the correction: %+v %v; want revision 1 still live", st, err)

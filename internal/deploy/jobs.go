@@ -39,6 +39,7 @@ func (s *svcRollout) runJob(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("starting the job: %w", err)
 		}
+		s.ro.e.know(s.ro.rev.App, inst)
 		s.new = append(s.new, inst)
 	}
 	s.nextIdx += n

@@ -114,6 +114,14 @@ func (s *svcRollout) startNew(ctx context.Context, n int) error {
 	return err
 }
 
+// know records that berth started inst, so that reconcile trusts it; a
+// failure to record it is logged, and costs a replacement at most.
+func (e *Engine) know(app string, inst driver.Instance) {
+	if err := e.store.knowContainer(app, inst.ID); err != nil {
+		e.log.Warn("recording a container berth started", "container", inst.Name, "err", err)
+	}
+}
+
 // startReady starts n replicas from index first and waits for each to be
 // ready; it returns those that are. say reports progress.
 func (e *Engine) startReady(ctx context.Context, app string, svc spec.Service, p Placement, first, n int, say func(string)) ([]driver.Instance, error) {
@@ -127,6 +135,7 @@ func (e *Engine) startReady(ctx context.Context, app string, svc spec.Service, p
 		wg.Go(func() {
 			inst, err := e.driver.Start(ctx, containerSpec(app, svc, p, first+i))
 			if err == nil {
+				e.know(app, inst)
 				err = e.ready(ctx, svc, inst)
 				if err != nil {
 					e.discard(inst)

@@ -32,6 +32,9 @@ type appRecord struct {
 type store struct {
 	db  *bolt.DB
 	box Sealer
+	// adoptContainers is set when the store did not record containers
+	// yet: recover takes every container of an app as berth's.
+	adoptContainers bool
 }
 
 // openStore opens the store at path and seals the variables of any
@@ -47,7 +50,10 @@ func openStore(path string, box Sealer) (*store, error) {
 	s := &store{db: db, box: box}
 	sealed := 0
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketApps, bucketRevisions} {
+		// A store from before berth kept its containers: what runs is
+		// taken as berth's once, at the first start.
+		s.adoptContainers = tx.Bucket(bucketContainers) == nil
+		for _, b := range [][]byte{bucketApps, bucketRevisions, bucketContainers} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -286,6 +292,16 @@ func (s *store) deleteApp(app string) (int, error) {
 			}
 		}
 		n = len(keys)
+		var known [][]byte
+		cs := tx.Bucket(bucketContainers).Cursor()
+		for k, _ := cs.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = cs.Next() {
+			known = append(known, k)
+		}
+		for _, k := range known {
+			if err := tx.Bucket(bucketContainers).Delete(k); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

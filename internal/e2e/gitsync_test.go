@@ -165,4 +165,34 @@ func drift(t *testing.T, e *gitEnv, short string, want int) {
 	e.eventually("a container started by hand with berth's labels is removed", func() bool {
 		return len(ids()) == want && records() > before
 	})
+	// A replica run again by hand under its own name and labels, with
+	// another configuration.
+	before = records()
+	victim := ids()[0]
+	name := strings.TrimPrefix(strings.TrimSpace(run(t, "docker", "inspect", "--format", "{{.Name}}", victim)), "/")
+	labels = run(t, "docker", "inspect", "--format", `{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{"\n"}}{{end}}`, victim)
+	run(t, "docker", "rm", "-f", victim)
+	args = []string{"run", "-d", "--name", name, "-e", "CHANGED_BY_HAND=1", "--label", "berth.test.by-hand=1"}
+	for l := range strings.Lines(labels) {
+		if l = strings.TrimSpace(l); l != "" {
+			args = append(args, "--label", l)
+		}
+	}
+	// The name may be taken again already, by berth's replacement: then
+	// there is nothing of the person's to correct.
+	ranByHand := true
+	if out, err := exec.Command("docker", append(args, image)...).CombinedOutput(); err != nil {
+		ranByHand = false
+		t.Logf("docker run by hand: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
+	e.eventually("a replica run again by hand with another configuration is replaced", func() bool {
+		out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=berth.app="+e.app(short), "--filter", "label=berth.test.by-hand=1").Output()
+		return len(ids()) == want && records() > before && strings.TrimSpace(string(out)) == ""
+	})
+	if ranByHand {
+		e.eventually("the replacement is logged as such", func() bool {
+			return strings.Contains(e.b.output(), name+" was not started by berth")
+		})
+	}
 }
