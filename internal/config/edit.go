@@ -11,6 +11,8 @@ import (
 	"slices"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/berth-dev/berth/internal/atomicfile"
 )
 
 // ErrAccountExists reports an account name the config already has.
@@ -71,7 +73,7 @@ func editFile(path string, edit func(data []byte) ([]byte, error)) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("editing config %s: the result would not be valid: %w", path, err)
 	}
-	if err := writeFileAtomic(path, out, mode); err != nil {
+	if err := atomicfile.Write(path, out, mode); err != nil {
 		return fmt.Errorf("writing config: %w", err)
 	}
 	return nil

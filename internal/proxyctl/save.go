@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/berth-dev/berth/internal/atomicfile"
 	"github.com/berth-dev/berth/internal/proxy"
 )
 
@@ -47,46 +47,11 @@ func (s *Server) Save() error {
 	if err != nil {
 		return fmt.Errorf("saving the proxy's state: %w", err)
 	}
-	if err := writeFile(s.opts.StatePath, data); err != nil {
+	if err := atomicfile.Write(s.opts.StatePath, data, 0o600); err != nil {
 		return fmt.Errorf("saving the proxy's state: %w", err)
 	}
 	s.lastSave, s.savedCount = time.Now(), counted
 	return nil
-}
-
-// writeFile replaces path with data atomically and durably.
-func writeFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after the rename, there is nothing to remove
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // lockState takes the lock that orders saves of the state file against

@@ -46,7 +46,7 @@ func TestSaveWritesAPrivateStateThatRestores(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("state file mode %v, want 0600: it holds the sticky key", fi.Mode().Perm())
 	}
-	leftovers, _ := filepath.Glob(f.state + ".tmp-*")
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(f.state), "."+filepath.Base(f.state)+".tmp-*"))
 	if len(leftovers) > 0 {
 		t.Fatalf("temporary files left: %v", leftovers)
 	}

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/berth-dev/berth/internal/atomicfile"
 )
 
 // instance is who this berth is among others on one Docker daemon: its
@@ -38,25 +40,8 @@ func loadInstance(dataDir string) (instance, error) {
 		inst.AdoptUnlabelled = true
 	}
 	data, _ := json.Marshal(inst)
-	tmp, err := os.CreateTemp(dataDir, ".instance-*")
-	if err != nil {
-		return instance{}, fmt.Errorf("writing the instance id: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(append(data, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		// Link fails when another start wrote it first: then read that.
-		if err = os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-			err = nil
-		}
-	}
-	if err != nil {
+	// Another start that wrote it first wins: then read that.
+	if _, err := atomicfile.Create(path, append(data, '\n'), 0o600); err != nil {
 		return instance{}, fmt.Errorf("writing the instance id: %w", err)
 	}
 	return readInstance(path)
