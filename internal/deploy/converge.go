@@ -193,14 +193,7 @@ func (e *Engine) reconcileLoop() {
 			return
 		case <-t.C:
 		}
-		apps, err := e.store.apps()
-		if err != nil {
-			e.log.Error("reconciling", "err", err)
-			continue
-		}
-		for _, a := range apps {
-			e.startReconcile(a.Name)
-		}
+		e.poke("")
 	}
 }
 
@@ -263,8 +256,15 @@ func (e *Engine) converge(ctx context.Context, app string) error {
 	for _, i := range insts {
 		present[i.ID] = true
 	}
-	if err := e.store.forgetContainers(app, present); err != nil {
-		e.log.Warn("forgetting containers that are gone", "app", app, "err", err)
+	for id := range known {
+		if !present[id] {
+			// Written only when a container went: a reconcile that
+			// finds nothing changed writes nothing.
+			if err := e.store.forgetContainers(app, present); err != nil {
+				e.log.Warn("forgetting containers that are gone", "app", app, "err", err)
+			}
+			break
+		}
 	}
 	keep := map[string]bool{}
 	var found []drift

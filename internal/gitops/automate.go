@@ -11,7 +11,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/gitsource"
 	"github.com/berth-dev/berth/internal/imagepolicy"
-	"github.com/berth-dev/berth/internal/reference"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -98,11 +97,7 @@ func (s *source) automate(ctx context.Context, repo *gitsource.Repo, v *commitVi
 // propose finds the image svc's policy prefers to the one it runs.
 func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (update, bool, error) {
 	pol := *svc.ImagePolicy
-	host, path, tag, pinned := reference.Split(svc.Image)
-	base := path
-	if host != "" {
-		base = host + "/" + path
-	}
+	base, tag, pinned := repoOf(svc.Image)
 	// What runs is what the file pins; a tag alone is what it points at.
 	cur := pinned
 	if cur == "" {

@@ -47,12 +47,6 @@ type Options struct {
 	MinBackoff time.Duration
 }
 
-// Errors of the API.
-var (
-	ErrUnknownSource = api.ErrSourceUnknown
-	ErrUnknownApp    = api.ErrSourceAppUnknown
-)
-
 // Controller follows the sources of the configuration.
 type Controller struct {
 	log    *slog.Logger
@@ -105,7 +99,7 @@ func (c *Controller) Set(sources []config.Source) {
 	var stopping []*source
 	c.mu.Lock()
 	for name, s := range c.sources {
-		if cfg, ok := want[name]; !ok || !sameSource(cfg, s.cfg) {
+		if cfg, ok := want[name]; !ok || cfg != s.cfg {
 			stopping = append(stopping, s)
 			delete(c.sources, name)
 		}
@@ -138,11 +132,6 @@ func (c *Controller) has(name string) bool {
 	return ok
 }
 
-func sameSource(a, b config.Source) bool {
-	return a.URL == b.URL && a.Branch == b.Branch && a.Path == b.Path && a.Interval == b.Interval &&
-		a.Prune == b.Prune && a.Suspend == b.Suspend && a.Auth == b.Auth && a.Webhook == b.Webhook && a.Commit == b.Commit
-}
-
 func (c *Controller) startLocked(s *source) {
 	s.started.Store(true)
 	c.wg.Go(func() { s.run(c.ctx) })
@@ -169,7 +158,7 @@ func (c *Controller) source(name string) (*source, error) {
 	defer c.mu.Unlock()
 	s, ok := c.sources[name]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownSource, name)
+		return nil, fmt.Errorf("%w: %s", api.ErrSourceUnknown, name)
 	}
 	return s, nil
 }
@@ -262,7 +251,7 @@ func (c *Controller) setSuspended(name, app string, on bool) (api.SourceStatus, 
 			return api.SourceStatus{}, err
 		}
 		if a == nil || a.Source != name {
-			return api.SourceStatus{}, fmt.Errorf("%w: %s holds no app %s", ErrUnknownApp, name, app)
+			return api.SourceStatus{}, fmt.Errorf("%w: %s holds no app %s", api.ErrSourceAppUnknown, name, app)
 		}
 	}
 	if err := c.st.setSuspended(name, app, on); err != nil {
@@ -288,10 +277,8 @@ func (c *Controller) ManagedBy(app string) (source string, suspended bool) {
 	if err != nil || a == nil {
 		return "", false
 	}
-	c.mu.Lock()
-	s, ok := c.sources[a.Source]
-	c.mu.Unlock()
-	if !ok {
+	s, err := c.source(a.Source)
+	if err != nil {
 		return "", false
 	}
 	return a.Source, s.isSuspended(app)

@@ -91,12 +91,13 @@ func (s *source) failed(reason string, err error) error {
 
 // settle records the end of a pass that read the commit.
 func (s *source) settle(hash string, v *commitView, apps map[string]api.SourceApp, err error) error {
-	for file, why := range v.broken {
-		name := ""
-		if a, ok := s.appOfFile(file); ok {
-			name = a
+	if len(v.broken) > 0 {
+		// A broken file names no app: the one it held last is shown.
+		byFile := s.appsByFile()
+		for file, why := range v.broken {
+			name := byFile[file]
+			apps[keyOf(name, file)] = api.SourceApp{App: name, File: file, Stalled: why}
 		}
-		apps[keyOf(name, file)] = api.SourceApp{App: name, File: file, Stalled: why}
 	}
 	var stalled []string
 	for _, a := range apps {
@@ -137,18 +138,19 @@ func keyOf(app, file string) string {
 	return app
 }
 
-// appOfFile names the app a source last applied from file.
-func (s *source) appOfFile(file string) (string, bool) {
+// appsByFile names the app the source last applied from each file.
+func (s *source) appsByFile() map[string]string {
+	out := map[string]string{}
 	all, err := s.c.st.apps()
 	if err != nil {
-		return "", false
+		return out
 	}
 	for name, a := range all {
-		if a.Source == s.cfg.Name && a.File == file {
-			return name, true
+		if a.Source == s.cfg.Name {
+			out[a.File] = name
 		}
 	}
-	return "", false
+	return out
 }
 
 // apply deploys every app of v that differs from what runs.

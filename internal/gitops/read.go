@@ -158,5 +158,15 @@ func inputsDigest(in spec.Input) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// repoOf splits an image reference into its repository, with the host
+// if it names one, its tag and its digest.
+func repoOf(ref string) (repo, tag, digest string) {
+	host, path, tag, digest := reference.Split(ref)
+	if host != "" {
+		path = host + "/" + path
+	}
+	return path, tag, digest
+}
+
 // isNotExist reports a file missing at a commit.
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/berth-dev/berth/internal/deploy"
 	"github.com/berth-dev/berth/internal/gitsource"
-	"github.com/berth-dev/berth/internal/reference"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -53,7 +52,7 @@ func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) erro
 		case deploy.OutcomeRolledBack, deploy.OutcomeAborted, deploy.OutcomeFailed:
 			a.Failed, a.Attempt, a.FailReason = a.Attempt, nil, reasonOf(ended)
 			if wasLive != nil && ended.Outcome != deploy.OutcomeFailed {
-				if err := c.rejectAndRestore(ended.App, s.cfg.Name, ended, *wasLive, a.FailReason, false); err != nil {
+				if err := c.rejectAndRestore(ended.App, s.cfg.Name, ended, *wasLive, a.FailReason); err != nil {
 					return err
 				}
 			}
@@ -63,7 +62,7 @@ func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) erro
 	case !ours && ended.RollbackOf != 0 && ended.Outcome == deploy.OutcomeSucceeded && wasLive != nil && !s.isSuspended(ended.App):
 		c.log.Info("a rollback by hand of an app from git: writing it to git", "app", ended.App, "revision", ended.Number, "from", wasLive.Number)
 		reason := fmt.Sprintf("rolled back by %s from revision %d", ended.Actor, wasLive.Number)
-		if err := c.rejectAndRestore(ended.App, s.cfg.Name, *wasLive, ended, reason, true); err != nil {
+		if err := c.rejectAndRestore(ended.App, s.cfg.Name, *wasLive, ended, reason); err != nil {
 			return err
 		}
 		a.Attempt = nil
@@ -87,7 +86,7 @@ func reasonOf(r deploy.Revision) string {
 
 // rejectAndRestore rejects the images of from that to does not run and
 // queues writing to's images back to git.
-func (c *Controller) rejectAndRestore(app, source string, from, to deploy.Revision, reason string, manual bool) error {
+func (c *Controller) rejectAndRestore(app, source string, from, to deploy.Revision, reason string) error {
 	for svc, p := range from.Services {
 		if q, ok := to.Services[svc]; ok && q.Digest == p.Digest {
 			continue
@@ -96,7 +95,7 @@ func (c *Controller) rejectAndRestore(app, source string, from, to deploy.Revisi
 			return err
 		}
 	}
-	return put(c.st, bucketRestores, app, restore{Source: source, From: from.Number, To: to.Number, Reason: reason, Manual: manual})
+	return put(c.st, bucketRestores, app, restore{Source: source, From: from.Number, To: to.Number, Reason: reason})
 }
 
 // writeRestores writes the rollbacks of the source's apps still to be
@@ -131,12 +130,12 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 	if err != nil {
 		return "", err
 	}
-	from, errFrom := s.revision(app, r.From)
-	to, errTo := s.revision(app, r.To)
-	if a == nil || errors.Join(errFrom, errTo) != nil {
-		s.c.log.Warn("a rollback cannot be written to git: its revisions are gone", "app", app, "err", errors.Join(errFrom, errTo))
+	revs, err := s.revisions(app, r.From, r.To)
+	if a == nil || err != nil {
+		s.c.log.Warn("a rollback cannot be written to git: its revisions are gone", "app", app, "err", err)
 		return "", del(s.c.st, bucketRestores, app)
 	}
+	from, to := revs[r.From], revs[r.To]
 	type change struct{ service, from, to string }
 	var changes []change
 	for _, svc := range slices.Sorted(maps.Keys(to.Services)) {
@@ -217,29 +216,31 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 	return c.Hash, del(s.c.st, bucketRestores, app)
 }
 
-// revision reads revision n of app from the engine.
-func (s *source) revision(app string, n int) (deploy.Revision, error) {
+// revisions reads revisions of app from the engine, by number.
+func (s *source) revisions(app string, numbers ...int) (map[int]deploy.Revision, error) {
 	revs, err := s.c.engine.History(app, 1000)
 	if err != nil {
-		return deploy.Revision{}, err
+		return nil, err
 	}
+	out := map[int]deploy.Revision{}
 	for _, r := range revs {
-		if r.Number == n {
-			return r, nil
+		if slices.Contains(numbers, r.Number) {
+			out[r.Number] = r
 		}
 	}
-	return deploy.Revision{}, fmt.Errorf("revision %d of %s is not in its history", n, app)
+	for _, n := range numbers {
+		if _, ok := out[n]; !ok {
+			return nil, fmt.Errorf("revision %d of %s is not in its history", n, app)
+		}
+	}
+	return out, nil
 }
 
 // imageOf writes an image as repo:tag@digest.
 func imageOf(img deploy.ServiceImage) string {
-	host, path, tag, _ := reference.Split(img.Ref)
-	out := path
-	if host != "" {
-		out = host + "/" + path
-	}
+	repo, tag, _ := repoOf(img.Ref)
 	if tag != "" {
-		out += ":" + tag
+		repo += ":" + tag
 	}
-	return out + "@" + img.Digest
+	return repo + "@" + img.Digest
 }

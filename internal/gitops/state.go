@@ -59,7 +59,6 @@ type restore struct {
 	From   int    `json:"from"`
 	To     int    `json:"to"`
 	Reason string `json:"reason"`
-	Manual bool   `json:"manual"`
 }
 
 // state is the controller's bbolt file.

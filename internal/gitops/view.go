@@ -1,7 +1,9 @@
 package gitops
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/berth-dev/berth/internal/api"
@@ -58,19 +60,7 @@ func (v *view) snapshot() api.SourceStatus {
 		st.Apps = append(st.Apps, a)
 	}
 	slices.SortFunc(st.Apps, func(a, b api.SourceApp) int {
-		if a.App != b.App {
-			if a.App < b.App {
-				return -1
-			}
-			return 1
-		}
-		if a.File < b.File {
-			return -1
-		}
-		if a.File > b.File {
-			return 1
-		}
-		return 0
+		return cmp.Or(strings.Compare(a.App, b.App), strings.Compare(a.File, b.File))
 	})
 	return st
 }
