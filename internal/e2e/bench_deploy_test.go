@@ -208,17 +208,25 @@ func (p *benchPoller) finish() benchSeen {
 	return p.seen
 }
 
+// benchMedian is the median of ds, -1 for none.
+func benchMedian(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return -1
+	}
+	ds = slices.Sorted(slices.Values(ds))
+	if n := len(ds); n%2 == 0 {
+		return (ds[n/2-1] + ds[n/2]) / 2
+	}
+	return ds[len(ds)/2]
+}
+
 func benchMedianTiming(ts []benchDeployTiming) benchDeployTiming {
 	pick := func(f func(benchDeployTiming) time.Duration) time.Duration {
 		ds := make([]time.Duration, 0, len(ts))
 		for _, t := range ts {
 			ds = append(ds, f(t))
 		}
-		slices.Sort(ds)
-		if n := len(ds); n%2 == 0 {
-			return (ds[n/2-1] + ds[n/2]) / 2
-		}
-		return ds[len(ds)/2]
+		return benchMedian(ds)
 	}
 	var m benchDeployTiming
 	m.firstNew = pick(func(t benchDeployTiming) time.Duration { return t.firstNew })

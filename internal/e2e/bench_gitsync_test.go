@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -259,14 +258,7 @@ func benchGitMedian(ts []benchGitTiming) benchGitTiming {
 				ds = append(ds, d)
 			}
 		}
-		if len(ds) == 0 {
-			return -1
-		}
-		slices.Sort(ds)
-		if n := len(ds); n%2 == 0 {
-			return (ds[n/2-1] + ds[n/2]) / 2
-		}
-		return ds[len(ds)/2]
+		return benchMedian(ds)
 	}
 	m := benchGitTiming{
 		step:     pick(func(t benchGitTiming) time.Duration { return t.step }),

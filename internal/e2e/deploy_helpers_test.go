@@ -51,11 +51,17 @@ func pushVersions(t testing.TB, b *berth, builder *testapp.Builder, repo string,
 // the test failed halfway.
 func (e *deployEnv) removeContainers() {
 	_ = exec.Command(berthBin, "remove", e.app, "--yes", "--server", "http://"+e.b.addr).Run()
-	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.app="+e.app).Output()
+	removeLeftovers(e.app)
+}
+
+// removeLeftovers removes by hand what of app is left on the host, once
+// berth removed it or could not.
+func removeLeftovers(app string) {
+	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.app="+app).Output()
 	if ids := strings.Fields(string(out)); len(ids) > 0 {
 		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
 	}
-	out, _ = exec.Command("docker", "network", "ls", "-q", "--filter", "label=berth.app="+e.app).Output()
+	out, _ = exec.Command("docker", "network", "ls", "-q", "--filter", "label=berth.app="+app).Output()
 	if ids := strings.Fields(string(out)); len(ids) > 0 {
 		_ = exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
 	}

@@ -233,14 +233,7 @@ func (e *gitEnv) removeApps() {
 				break
 			}
 		}
-		out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.app="+app).Output()
-		if ids := strings.Fields(string(out)); len(ids) > 0 {
-			_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
-		}
-		out, _ = exec.Command("docker", "network", "ls", "-q", "--filter", "label=berth.app="+app).Output()
-		if ids := strings.Fields(string(out)); len(ids) > 0 {
-			_ = exec.Command("docker", append([]string{"network", "rm"}, ids...)...).Run()
-		}
+		removeLeftovers(app)
 	}
 }
 

@@ -2,9 +2,16 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -155,4 +162,66 @@ func TestGitSyncFollowsATagsDigest(t *testing.T) {
 		return f != first && strings.Contains(f, ":main@sha256:")
 	})
 	e.serves("m", "v2")
+}
+
+// TestGitSyncKilledBetweenItsCommitAndTheRollout kills berth the moment
+// the remote has taken its image update, before berth hears that the
+// push landed: on restart the commit is applied, once.
+func TestGitSyncKilledBetweenItsCommitAndTheRollout(t *testing.T) {
+	bare := gitserver.Bare(t, nil)
+	var onPush atomic.Pointer[func()]
+	backend := bare.Handler(t, "deployer", "s3cret-pass")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		backend.ServeHTTP(w, r)
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
+			if kill := onPush.Swap(nil); kill != nil {
+				(*kill)() // the push is in; its answer has not reached berth
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/" + bare.Name
+	pass := filepath.Join(t.TempDir(), "git-password")
+	if err := os.WriteFile(pass, []byte("s3cret-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newGitEnv(t, bare, bare.Clone(t), gitSourceConfig(t, url, "    auth: {username: deployer, password_file: "+pass+"}\n"))
+	builder := testapp.NewBuilder(t.TempDir())
+	e.push(builder, "1.0.0")
+	e.stage(builder, "1.1.0")
+	e.commit("k on 1.0.0", map[string]string{"k/compose.yaml": e.compose("k", "1.0.0", 1, "      update: {policy: semver, range: \"^1.0\"}\n")})
+	e.sync(true)
+	e.serves("k", "1.0.0")
+	last := e.history("k")[0].Number
+
+	kill := func() { e.b.kill() }
+	onPush.Store(&kill)
+	e.publish("1.1.0")
+	select {
+	case <-e.b.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("berth pushed no image update within a minute:\n%s", e.b.output())
+	}
+	head := bare.Head(t)
+	if f, _ := bare.Show(t, "k/compose.yaml"); !strings.Contains(f, ":1.1.0@sha256:") {
+		t.Fatalf("the commit berth pushed does not name 1.1.0:\n%s", f)
+	}
+	for _, l := range strings.Fields(run(t, "docker", "ps", "-a", "--filter", "label=berth.app="+e.app("k"), "--format", `{{.Label "berth.revision"}}`)) {
+		if n, _ := strconv.Atoi(l); n > last {
+			t.Fatalf("berth started revision %d before it was killed: the test missed its window", n)
+		}
+	}
+	e.restart()
+	e.sync(true)
+	e.serves("k", "1.1.0")
+	e.sync(true)
+	from := 0
+	for _, r := range e.history("k") {
+		if r.Source == "config@"+head[:7] && r.Actor == "git:config" {
+			from++
+		}
+	}
+	if from != 1 {
+		t.Fatalf("%d revisions came from berth's commit %s, want 1", from, head[:7])
+	}
 }
