@@ -142,7 +142,14 @@ func TestRunSavesChangesAndStats(t *testing.T) {
 		})
 	})
 	t.Run("many changes close together are saved together", func(t *testing.T) {
-		fi, err := os.Stat(f.state)
+		// Held open, the file keeps its inode, which a later save could
+		// otherwise be given and look like the same file.
+		held, err := os.Open(f.state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer held.Close()
+		fi, err := held.Stat()
 		if err != nil {
 			t.Fatal(err)
 		}
