@@ -10,7 +10,14 @@
 // before a rollout (Refuser), never silently left out. Describe answers
 // in the form Runtime.Normalized gives, so that a container made from a
 // spec describes as the spec's normalized runtime. Two berths sharing a
-// host keep apart by LabelInstance.
+// host keep apart by LabelInstance, and two environments of one berth
+// by LabelEnv: each environment has a driver of its own.
+//
+// Optional capabilities are found by type assertion: Refuser (the keys a
+// driver does not apply), Watcher (changes on the host as they happen)
+// and Runner (one-off containers run to completion beside the replicas,
+// in the host's network namespace, such as the deploy engine's
+// verification jobs; never listed as replicas).
 //
 // Docker Engine is the first implementation (driver/docker); Swarm and
 // Kubernetes implement the same interface, and drivertest is the

@@ -18,6 +18,9 @@ const (
 	// LabelInstance names the berth that made the object, so that two
 	// berths sharing a host never touch each other's.
 	LabelInstance = "berth.instance"
+	// LabelEnv names the environment an object belongs to; objects
+	// without it belong to the environment that adopts them.
+	LabelEnv = "berth.env"
 )
 
 // PullPolicy says when the image is pulled before a container starts.

@@ -20,8 +20,8 @@ import (
 )
 
 // own inspects the container id and checks it is this driver's: a
-// container that is not berth's, or is another instance's, is reported
-// as not found.
+// container that is not berth's, or is another instance's or
+// environment's, is reported as not found.
 func (d *Driver) own(ctx context.Context, id, doing string) (container.InspectResponse, error) {
 	c, err := d.client.ContainerInspect(ctx, id)
 	if err != nil {
@@ -67,14 +67,14 @@ func (d *Driver) Remove(ctx context.Context, id string) error {
 	if err := d.client.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
 		return fmt.Errorf("removing container %s: %w", id, notFound(err))
 	}
-	d.removeFiles(c.Config.Labels[driver.LabelApp], strings.TrimPrefix(c.Name, "/"))
+	d.removeFiles(scopeOf(c.Config.Labels), c.Config.Labels[driver.LabelApp], strings.TrimPrefix(c.Name, "/"))
 	d.log.Debug("container removed", "container", id)
 	return nil
 }
 
 // Inspect returns one of the driver's containers by ID or name. A
-// container berth does not manage, or another instance's, is reported
-// as not found.
+// container berth does not manage, or another instance's or
+// environment's, is reported as not found.
 func (d *Driver) Inspect(ctx context.Context, id string) (driver.Instance, error) {
 	c, err := d.own(ctx, id, "inspecting")
 	if err != nil {
@@ -124,7 +124,8 @@ func (d *Driver) list(ctx context.Context, app string) ([]container.Summary, err
 	if err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
-	return slices.DeleteFunc(found, func(c container.Summary) bool { return !d.mine(c.Labels, app) }), nil
+	// A run (driver.Runner) is no replica: it is the Runner's alone.
+	return slices.DeleteFunc(found, func(c container.Summary) bool { return !d.mine(c.Labels, app) || c.Labels[driver.LabelRun] != "" }), nil
 }
 
 // instance converts the daemon's view of a container, labels first.

@@ -4,8 +4,9 @@
 //
 // # Containers
 //
-// A replica is a container named berth-<app>-<service>-<set>-r<revision>-
-// <index>-<4 random hex digits>. Start applies every field of
+// A replica is a container named berth-[<env>-]<app>-<service>-<set>-
+// r<revision>-<index>-<4 random hex digits>, <env> the driver's
+// environment if it has one. Start applies every field of
 // driver.Runtime as docker compose up applies the same Compose key (its
 // pkg/compose/create.go): user, working directory, host and domain
 // name, read-only root, init, privileges and capabilities, security
@@ -39,11 +40,13 @@
 // # Networks and volumes
 //
 // Prepare makes the app's networks and named volumes, labelled
-// driver.LabelManaged, driver.LabelApp, driver.LabelInstance and
-// LabelNetwork or LabelVolume (the name in the spec). The default
-// network is berth-<app> for a driver without an instance; every other
-// network and volume is berth-[<instance>-]<app>-<name>-<6 hex digits of
-// a hash of the three>, or the spec's fixed name. A network or volume
+// driver.LabelManaged, driver.LabelApp, driver.LabelInstance,
+// driver.LabelEnv and LabelNetwork or LabelVolume (the name in the
+// spec). The default network is berth-<app> for a driver without an
+// instance or an environment; every other network and volume is
+// berth-[<instance>-][<env>-]<app>-<name>-<6 hex digits of a hash of
+// the four>, or the spec's fixed name (the same in every environment,
+// so two environments cannot both make it). A network or volume
 // of that name that is not this driver's for the app is refused, never
 // adopted; an external one is joined or mounted, never made or removed,
 // and a missing one fails Prepare. Start joins the container to its
@@ -56,7 +59,7 @@
 // networks once no container is left, and the app's own volumes, with
 // their data, only when asked.
 //
-// # Instances
+// # Instances and environments
 //
 // Two berths can share one daemon (WithInstance): each labels all it
 // makes with its instance ID and puts the ID in the names of its
@@ -67,15 +70,33 @@
 // using the network berth-<app> and volumes named without an instance,
 // so that upgrading loses neither a running container nor data.
 //
+// Within one berth, each environment (integration, qa, production)
+// has a driver of its own (WithEnvironment), and the same app may run
+// in several on one daemon: each driver labels all it makes with
+// driver.LabelEnv, puts the environment in the names of its
+// containers, networks and volumes, and sees only what carries its
+// environment, as for instances, its Watch included. One environment,
+// the one that inherits the host from before environments, adopts
+// unlabelled objects: it keeps the running containers, and Prepare
+// finds the networks and volumes by the names they had, with their
+// data. With both kinds of adoption, Prepare looks for an object as it
+// was named before environments and instances, then before
+// environments, then before instances, and makes it under its own name
+// last. A driver without an environment sees only objects without the
+// label.
+//
 // # Secrets and configs
 //
 // Runtime.Files are written under the directory WithFilesDir gives
-// (berth's data directory, on the Docker host), with their mode and
+// (berth's data directory, on the Docker host), in
+// <instance or _>/[env=<env>/]<app>/<container>/, with their mode and
 // owner (numeric ids; owning a file by another user needs berth to run
 // as root), and bind-mounted read-only at their targets, as docker
 // compose mounts a file secret; so they work on a read-only root
 // filesystem too. A container's files go with it (Remove), and List and
-// Prepare remove those of containers that went without Remove.
+// Prepare remove those of containers that went without Remove; the
+// files of a container a driver adopted stay where they were written,
+// and go with it just the same.
 //
 // Errors for containers, networks and volumes the daemon does not know
 // wrap driver.ErrNotFound, and images that cannot be had wrap

@@ -153,8 +153,7 @@ func TestConformance(t *testing.T) {
 	run := e.labels["berth.test.run"]
 	parent := "/berth-test-" + run
 	t.Cleanup(func() { removeCgroups(t, parent) })
-	begin := time.Now()
-	drivertest.Run(t, func(t *testing.T) driver.Driver { return e.newDriver(t) }, drivertest.Env{
+	env := drivertest.Env{
 		Image:            e.image,
 		ManifestRequests: e.registry.ManifestRequests,
 		Labels:           e.labels,
@@ -162,8 +161,20 @@ func TestConformance(t *testing.T) {
 		BlockDevice:      blockDevice(t),
 		CgroupParent:     parent,
 		OCIRuntime:       otherRuntime(t),
-	})
-	t.Cleanup(func() { t.Logf("the suite took %s", time.Since(begin).Round(time.Millisecond)) })
+	}
+	for _, tc := range []struct {
+		name string
+		opts []docker.Option
+	}{
+		{"without an environment", nil},
+		{"in an environment", []docker.Option{docker.WithEnvironment("production", false)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			begin := time.Now()
+			drivertest.Run(t, func(t *testing.T) driver.Driver { return e.newDriver(t, tc.opts...) }, env)
+			t.Cleanup(func() { t.Logf("the suite took %s", time.Since(begin).Round(time.Millisecond)) })
+		})
+	}
 }
 
 func ctx(t testing.TB) context.Context {

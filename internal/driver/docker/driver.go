@@ -51,6 +51,11 @@ type Driver struct {
 	// too, as its own.
 	instance string
 	adopt    bool
+	// env is the berth.env label of everything the driver makes and
+	// sees; adoptEnv makes it see objects without that label too, as
+	// its own.
+	env      string
+	adoptEnv bool
 	// filesDir holds the secrets and configs of containers, "" when
 	// they cannot have any.
 	filesDir string
@@ -102,6 +107,23 @@ func WithInstance(id string, adoptUnlabelled bool) Option {
 	return func(d *Driver) { d.instance, d.adopt = id, adoptUnlabelled }
 }
 
+// WithEnvironment makes the driver one environment's among others on
+// the same daemon: everything it creates carries the label
+// berth.env=name and has name in its name, and it sees, lists,
+// inspects, stops, removes, describes, watches and releases only what
+// carries that label, so that the same app can run in two
+// environments on one host. With adoptUnlabelled, berth's objects
+// without any berth.env label count as its own too, and it keeps using
+// the networks and volumes named without an environment (such as the
+// network berth-<app>): the environment that inherits a host from
+// before environments keeps its running containers and its volumes
+// with their data. Without this option the driver makes and sees only objects
+// without the label, as berth did before. It combines with
+// WithInstance: an object is the driver's when both its labels are.
+func WithEnvironment(name string, adoptUnlabelled bool) Option {
+	return func(d *Driver) { d.env, d.adoptEnv = name, adoptUnlabelled }
+}
+
 // WithFilesDir lets containers have secrets and configs
 // (Runtime.Files): the driver writes each file under dir, which must be
 // on the Docker host's filesystem (berth's data directory on that
@@ -121,6 +143,11 @@ func New(log *slog.Logger, opts ...Option) (*Driver, error) {
 	}
 	if d.instance != "" {
 		if err := checkName("instance", d.instance); err != nil {
+			return nil, err
+		}
+	}
+	if d.env != "" {
+		if err := checkName("environment", d.env); err != nil {
 			return nil, err
 		}
 	}
@@ -150,27 +177,42 @@ func (d *Driver) Name() string { return "docker" }
 
 // objectLabels returns the labels of an object berth makes: the
 // driver's extra labels, then the spec's, then berth's own, and the
-// instance label when the driver has one.
+// instance and environment labels when the driver has them.
 func (d *Driver) objectLabels(spec, own map[string]string) map[string]string {
 	labels := maps.Clone(d.labels)
 	maps.Copy(labels, spec)
 	maps.Copy(labels, own)
-	if d.instance != "" {
-		labels[driver.LabelInstance] = d.instance
-	} else {
-		delete(labels, driver.LabelInstance)
-	}
+	setOrDelete(labels, driver.LabelInstance, d.instance)
+	setOrDelete(labels, driver.LabelEnv, d.env)
 	return labels
 }
 
+// setOrDelete sets labels[key] to value, or deletes it when value is "".
+func setOrDelete(labels map[string]string, key, value string) {
+	if value != "" {
+		labels[key] = value
+	} else {
+		delete(labels, key)
+	}
+}
+
 // mine reports whether an object with labels is this driver's: berth's,
-// of app when app is not "", and of the driver's instance.
+// of app when app is not "", of the driver's instance and of its
+// environment.
 func (d *Driver) mine(labels map[string]string, app string) bool {
 	if labels[driver.LabelManaged] != "1" || (app != "" && labels[driver.LabelApp] != app) {
 		return false
 	}
-	if id := labels[driver.LabelInstance]; id != "" {
-		return id == d.instance
+	return inScope(labels[driver.LabelInstance], d.instance, d.adopt) &&
+		inScope(labels[driver.LabelEnv], d.env, d.adoptEnv)
+}
+
+// inScope reports whether an object labelled got (an instance or an
+// environment, "" when unlabelled) belongs to a driver scoped to want
+// that adopts unlabelled objects when adopt is set.
+func inScope(got, want string, adopt bool) bool {
+	if got != "" {
+		return got == want
 	}
-	return d.instance == "" || d.adopt
+	return want == "" || adopt
 }

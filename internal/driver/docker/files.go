@@ -19,21 +19,51 @@ import (
 )
 
 // A container's secrets and configs are files under the files
-// directory, <dir>/<instance or _>/<app>/<container name>/, named
-// secret-<n> or config-<n> (n their index in Runtime.Files), each
+// directory, <dir>/<instance or _>/[env=<env>/]<app>/<container name>/,
+// named secret-<n> or config-<n> (n their index in Runtime.Files), each
 // bind-mounted read-only at its target. docker compose bind-mounts a
 // file secret the same way; copying into the container instead would
 // fail on a read-only root filesystem. The directory goes with the
 // container (Remove), and List and Prepare remove what a container
 // that is gone without Remove (a crash) left.
+//
+// An environment's directory is env=<env>: no app is called that (an
+// app's name has no '='), so the apps of a driver without an
+// environment, beside it, are never taken for environments nor the
+// other way round. A container's files stay where they were written:
+// those of a container an adopting driver took over are in the
+// directory of the scope its labels say (before environments, or
+// before instances), and the driver sweeps those directories too.
 
-// appFilesDir is where the files of app's containers are.
-func (d *Driver) appFilesDir(app string) string {
-	inst := d.instance
+// envDirPrefix starts the name of an environment's files directory.
+const envDirPrefix = "env="
+
+// ownScope is the scope of what the driver makes.
+func (d *Driver) ownScope() scope { return scope{instance: d.instance, env: d.env} }
+
+// scopeOf is the scope an object's labels say it belongs to.
+func scopeOf(labels map[string]string) scope {
+	return scope{instance: labels[driver.LabelInstance], env: labels[driver.LabelEnv]}
+}
+
+// filesRoot is the directory of the files of containers in scope s,
+// one directory per app.
+func (d *Driver) filesRoot(s scope) string {
+	inst := s.instance
 	if inst == "" {
 		inst = "_"
 	}
-	return filepath.Join(d.filesDir, inst, app)
+	root := filepath.Join(d.filesDir, inst)
+	if s.env != "" {
+		root = filepath.Join(root, envDirPrefix+s.env)
+	}
+	return root
+}
+
+// appFilesDir is where the files of app's containers the driver makes
+// are.
+func (d *Driver) appFilesDir(app string) string {
+	return filepath.Join(d.filesRoot(d.ownScope()), app)
 }
 
 // writeFiles writes files for the container name of app and returns
@@ -153,24 +183,29 @@ func (d *Driver) fileOf(p, target string) (driver.File, bool) {
 	return f, true
 }
 
-// removeFiles removes the files of the container name of app.
-func (d *Driver) removeFiles(app, name string) {
-	if d.filesDir == "" || checkName("app", app) != nil || checkName("container", name) != nil {
+// removeFiles removes the files of the container name of app in scope
+// s. Names that could reach outside the files directory are ignored.
+func (d *Driver) removeFiles(s scope, app, name string) {
+	if d.filesDir == "" || checkName("app", app) != nil || checkName("container", name) != nil ||
+		(s.instance != "" && checkName("instance", s.instance) != nil) ||
+		(s.env != "" && checkName("environment", s.env) != nil) {
 		return
 	}
-	if err := os.RemoveAll(filepath.Join(d.appFilesDir(app), name)); err != nil {
+	if err := os.RemoveAll(filepath.Join(d.filesRoot(s), app, name)); err != nil {
 		d.log.Warn("removing a container's files", "app", app, "container", name, "err", err)
 	}
 }
 
-// removeAppFiles removes the files directory of app, which no container
-// uses any more.
+// removeAppFiles removes the files directories of app, in every scope
+// the driver counts as its own, which no container uses any more.
 func (d *Driver) removeAppFiles(app string) error {
 	if d.filesDir == "" {
 		return nil
 	}
-	if err := os.RemoveAll(d.appFilesDir(app)); err != nil {
-		return fmt.Errorf("removing the files of app %s: %w", app, err)
+	for _, s := range d.scopes() {
+		if err := os.RemoveAll(filepath.Join(d.filesRoot(s), app)); err != nil {
+			return fmt.Errorf("removing the files of app %s: %w", app, err)
+		}
 	}
 	return nil
 }
@@ -205,22 +240,31 @@ func (d *Driver) sweepFiles(ctx context.Context, app string, listed ...container
 }
 
 // staleFiles returns the files directories of app's containers (every
-// app's when app is "") whose container is not in names.
+// app's when app is "") whose container is not in names, in every
+// scope the driver counts as its own: names are those of all its
+// containers, adopted ones included, so their files stay.
 func (d *Driver) staleFiles(app string, names map[string]bool) []string {
-	apps := []string{app}
-	if app == "" {
-		entries, _ := os.ReadDir(filepath.Dir(d.appFilesDir("x")))
-		apps = apps[:0]
-		for _, e := range entries {
-			apps = append(apps, e.Name())
-		}
-	}
 	var stale []string
-	for _, a := range apps {
-		entries, _ := os.ReadDir(d.appFilesDir(a))
-		for _, e := range entries {
-			if !names[e.Name()] {
-				stale = append(stale, filepath.Join(d.appFilesDir(a), e.Name()))
+	for _, s := range d.scopes() {
+		root := d.filesRoot(s)
+		apps := []string{app}
+		if app == "" {
+			entries, _ := os.ReadDir(root)
+			apps = apps[:0]
+			for _, e := range entries {
+				// Skips the environments' directories (env=<env>).
+				if e.IsDir() && checkName("app", e.Name()) == nil {
+					apps = append(apps, e.Name())
+				}
+			}
+		}
+		for _, a := range apps {
+			dir := filepath.Join(root, a)
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if !names[e.Name()] {
+					stale = append(stale, filepath.Join(dir, e.Name()))
+				}
 			}
 		}
 	}

@@ -35,6 +35,37 @@ func startIn(t *testing.T, d *docker.Driver, app string, res driver.AppResources
 	return inst
 }
 
+// checkSeesOnlyItsOwn checks that d lists own alone, for app and for
+// every app, and that every call on other, which runs beside it, fails
+// with driver.ErrNotFound and leaves it running.
+func checkSeesOnlyItsOwn(t *testing.T, d *docker.Driver, app string, own, other driver.Instance) {
+	t.Helper()
+	for _, app := range []string{app, ""} {
+		insts, err := d.List(ctx(t), app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(insts) != 1 || insts[0].ID != own.ID {
+			t.Errorf("List(%q) = %v, want only its own %s", app, insts, own.Name)
+		}
+	}
+	for name, call := range map[string]func() error{
+		"Inspect":  func() error { _, err := d.Inspect(ctx(t), other.ID); return err },
+		"Describe": func() error { _, err := d.Describe(ctx(t), other.ID); return err },
+		"Logs":     func() error { return d.Logs(ctx(t), other.ID, driver.LogOptions{}, io.Discard) },
+		"Stop":     func() error { return d.Stop(ctx(t), other.ID, time.Second) },
+		"Remove":   func() error { return d.Remove(ctx(t), other.ID) },
+	} {
+		if err := call(); !errors.Is(err, driver.ErrNotFound) {
+			t.Errorf("%s of the other's container %s = %v, want ErrNotFound", name, other.Name, err)
+		}
+	}
+	out, err := exec.Command("docker", "inspect", "--format", "{{.State.Status}}", other.ID).Output()
+	if err != nil || strings.TrimSpace(string(out)) != "running" {
+		t.Errorf("the other's container %s after the calls: %q, %v; want it running", other.Name, out, err)
+	}
+}
+
 // hostObject reports whether docker knows the network or volume name.
 func hostObject(t testing.TB, kind, name string) bool {
 	t.Helper()
@@ -102,31 +133,8 @@ func TestTwoInstancesOnOneDaemonNeverTouchEachOthersObjects(t *testing.T) {
 		t.Errorf("both instances' containers mount volume %s", volsA[0])
 	}
 
-	for _, tc := range []struct {
-		d          *docker.Driver
-		own, other driver.Instance
-	}{{a, inA, inB}, {b, inB, inA}} {
-		for _, app := range []string{app, ""} {
-			insts, err := tc.d.List(ctx(t), app)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(insts) != 1 || insts[0].ID != tc.own.ID {
-				t.Errorf("List(%q) = %v, want only its own instance's %s", app, insts, tc.own.Name)
-			}
-		}
-		for name, call := range map[string]func() error{
-			"Inspect":  func() error { _, err := tc.d.Inspect(ctx(t), tc.other.ID); return err },
-			"Describe": func() error { _, err := tc.d.Describe(ctx(t), tc.other.ID); return err },
-			"Logs":     func() error { return tc.d.Logs(ctx(t), tc.other.ID, driver.LogOptions{}, io.Discard) },
-			"Stop":     func() error { return tc.d.Stop(ctx(t), tc.other.ID, time.Second) },
-			"Remove":   func() error { return tc.d.Remove(ctx(t), tc.other.ID) },
-		} {
-			if err := call(); !errors.Is(err, driver.ErrNotFound) {
-				t.Errorf("%s of the other instance's container = %v, want ErrNotFound", name, err)
-			}
-		}
-	}
+	checkSeesOnlyItsOwn(t, a, app, inA, inB)
+	checkSeesOnlyItsOwn(t, b, app, inB, inA)
 
 	// a goes away entirely; b's app is untouched.
 	if err := a.Remove(ctx(t), inA.ID); err != nil {

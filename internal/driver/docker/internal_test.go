@@ -17,13 +17,22 @@ import (
 
 func TestContainerNameFollowsTheScheme(t *testing.T) {
 	spec := driver.ContainerSpec{App: "shop", Service: "web", Set: "green", Revision: 12, Index: 3}
-	re := regexp.MustCompile(`^berth-shop-web-green-r12-3-[0-9a-f]{4}$`)
-	a, b := containerName(spec), containerName(spec)
-	if !re.MatchString(a) {
-		t.Fatalf("containerName = %q", a)
-	}
-	if a == b && containerName(spec) == a {
-		t.Fatalf("three names in a row were %q: the suffix is not random", a)
+	for _, tc := range []struct {
+		name, env string
+		want      *regexp.Regexp
+	}{
+		{"without an environment", "", regexp.MustCompile(`^berth-shop-web-green-r12-3-[0-9a-f]{4}$`)},
+		{"with an environment", "production", regexp.MustCompile(`^berth-production-shop-web-green-r12-3-[0-9a-f]{4}$`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := containerName(tc.env, spec), containerName(tc.env, spec)
+			if !tc.want.MatchString(a) {
+				t.Fatalf("containerName = %q, want %s", a, tc.want)
+			}
+			if a == b && containerName(tc.env, spec) == a {
+				t.Fatalf("three names in a row were %q: the suffix is not random", a)
+			}
+		})
 	}
 }
 

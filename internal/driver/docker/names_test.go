@@ -1,6 +1,8 @@
 package docker
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -15,19 +17,38 @@ import (
 )
 
 func TestObjectNamesAreStableReadableAndNeverShared(t *testing.T) {
-	if got := objectName("", "shop", driver.DefaultNetwork); got != "berth-shop" {
+	if got := objectName(scope{}, "shop", driver.DefaultNetwork); got != "berth-shop" {
 		t.Errorf("the default network without an instance is %q, want berth-shop as before", got)
 	}
-	re := regexp.MustCompile(`^berth-i1-shop-data-[0-9a-f]{6}$`)
-	if got := objectName("i1", "shop", "data"); !re.MatchString(got) || got != objectName("i1", "shop", "data") {
-		t.Errorf("objectName(i1, shop, data) = %q, want a stable %s", got, re)
+	for _, tc := range []struct {
+		s    scope
+		want string
+	}{
+		{scope{instance: "i1"}, `^berth-i1-shop-data-[0-9a-f]{6}$`},
+		{scope{env: "production"}, `^berth-production-shop-data-[0-9a-f]{6}$`},
+		{scope{instance: "i1", env: "production"}, `^berth-i1-production-shop-data-[0-9a-f]{6}$`},
+	} {
+		re := regexp.MustCompile(tc.want)
+		if got := objectName(tc.s, "shop", "data"); !re.MatchString(got) || got != objectName(tc.s, "shop", "data") {
+			t.Errorf("objectName(%+v, shop, data) = %q, want a stable %s", tc.s, got, re)
+		}
+	}
+	if got := objectName(scope{env: "production"}, "shop", driver.DefaultNetwork); got == "berth-shop" {
+		t.Errorf("an environment's default network is %q, the network of the app without one", got)
+	}
+	// Made before environments: the hash must not change.
+	if got := objectName(scope{instance: "i1"}, "shop", "data"); got != "berth-i1-shop-data-"+legacyHash("i1", "shop", "data") {
+		t.Errorf("objectName(i1, shop, data) = %q, not the name it had before environments", got)
 	}
 	names := map[string]string{}
-	for _, in := range [][3]string{
-		{"", "a-b", "c"}, {"", "a", "b-c"}, {"i1", "a", "b"}, {"i2", "a", "b"}, {"", "i1-a", "b"},
-		{"i1", "a-b", "default"}, {"i1", "a", "b-default"}, {"", "a_b", "c"}, {"", "a", "b_c"},
+	for _, in := range [][4]string{
+		{"", "", "a-b", "c"}, {"", "", "a", "b-c"}, {"i1", "", "a", "b"}, {"i2", "", "a", "b"}, {"", "", "i1-a", "b"},
+		{"i1", "", "a-b", "default"}, {"i1", "", "a", "b-default"}, {"", "", "a_b", "c"}, {"", "", "a", "b_c"},
+		{"", "e1", "a", "b"}, {"", "e2", "a", "b"}, {"i1", "e1", "a", "b"}, {"e1", "", "a", "b"},
+		{"", "e1", "a", "default"}, {"", "", "e1-a", "default"}, {"i1", "e1", "a", "default"}, {"i1-e1", "", "a", "default"},
+		{"", "e1-a", "b", "c"}, {"", "e1", "a-b", "c"}, {"i1", "", "e1-a", "b"},
 	} {
-		name := objectName(in[0], in[1], in[2])
+		name := objectName(scope{instance: in[0], env: in[1]}, in[2], in[3])
 		if prev, ok := names[name]; ok {
 			t.Errorf("%v and %s share the name %s", in, prev, name)
 		}
@@ -35,34 +56,54 @@ func TestObjectNamesAreStableReadableAndNeverShared(t *testing.T) {
 	}
 }
 
-func TestCandidateNamesLookForTheOldNameWhenAdopting(t *testing.T) {
+// legacyHash is the 6 hex digits of a name made before environments.
+func legacyHash(instance, app, name string) string {
+	sum := sha256.Sum256([]byte(instance + "\x00" + app + "\x00" + name))
+	return hex.EncodeToString(sum[:3])
+}
+
+func TestCandidateNamesLookForTheOldNamesWhenAdopting(t *testing.T) {
+	name := func(instance, env string) string {
+		return objectName(scope{instance: instance, env: env}, "shop", driver.DefaultNetwork)
+	}
 	for _, tc := range []struct {
-		name     string
-		d        *Driver
-		fixed    string
-		wantLast string
-		count    int
+		name  string
+		d     *Driver
+		fixed string
+		want  []string
 	}{
-		{"without an instance", &Driver{}, "", objectName("", "shop", "default"), 1},
-		{"with an instance", &Driver{instance: "i1"}, "", objectName("i1", "shop", "default"), 1},
-		{"adopting", &Driver{instance: "i1", adopt: true}, "", objectName("i1", "shop", "default"), 2},
-		{"with a fixed name", &Driver{instance: "i1", adopt: true}, "shared", "shared", 1},
+		{"without an instance", &Driver{}, "", []string{"berth-shop"}},
+		{"with an instance", &Driver{instance: "i1"}, "", []string{name("i1", "")}},
+		{"adopting", &Driver{instance: "i1", adopt: true}, "", []string{"berth-shop", name("i1", "")}},
+		{"with a fixed name", &Driver{instance: "i1", adopt: true, env: "prod", adoptEnv: true}, "shared", []string{"shared"}},
+		{"with an environment", &Driver{env: "prod"}, "", []string{name("", "prod")}},
+		{"with an instance and an environment", &Driver{instance: "i1", env: "prod"}, "", []string{name("i1", "prod")}},
+		{"adopting instances only", &Driver{instance: "i1", adopt: true, env: "prod"}, "",
+			[]string{name("", "prod"), name("i1", "prod")}},
+		{"adopting environments only", &Driver{instance: "i1", env: "prod", adoptEnv: true}, "",
+			[]string{name("i1", ""), name("i1", "prod")}},
+		{"adopting environments without an instance", &Driver{env: "prod", adoptEnv: true}, "",
+			[]string{"berth-shop", name("", "prod")}},
+		{"adopting both", &Driver{instance: "i1", adopt: true, env: "prod", adoptEnv: true}, "",
+			[]string{"berth-shop", name("i1", ""), name("", "prod"), name("i1", "prod")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := tc.d.candidateNames("shop", "default", tc.fixed)
-			if len(got) != tc.count || got[len(got)-1] != tc.wantLast || (tc.count == 2 && got[0] != "berth-shop") {
-				t.Fatalf("candidateNames = %v", got)
+			if got := tc.d.candidateNames("shop", driver.DefaultNetwork, tc.fixed); !slices.Equal(got, tc.want) {
+				t.Fatalf("candidateNames = %v, want %v", got, tc.want)
 			}
 		})
 	}
 }
 
-func TestMineFollowsTheInstance(t *testing.T) {
-	own := map[string]string{driver.LabelManaged: "1", driver.LabelApp: "shop"}
-	with := func(id string) map[string]string {
-		l := map[string]string{driver.LabelManaged: "1", driver.LabelApp: "shop", driver.LabelInstance: id}
+func TestMineFollowsTheInstanceAndTheEnvironment(t *testing.T) {
+	with := func(kv ...string) map[string]string {
+		l := map[string]string{driver.LabelManaged: "1", driver.LabelApp: "shop"}
+		for i := 0; i < len(kv); i += 2 {
+			l[kv[i]] = kv[i+1]
+		}
 		return l
 	}
+	const inst, env = driver.LabelInstance, driver.LabelEnv
 	for _, tc := range []struct {
 		name   string
 		d      *Driver
@@ -70,14 +111,30 @@ func TestMineFollowsTheInstance(t *testing.T) {
 		app    string
 		want   bool
 	}{
-		{"an unlabelled object is a driver's without an instance", &Driver{}, own, "shop", true},
-		{"a labelled object is not a driver's without an instance", &Driver{}, with("i1"), "shop", false},
-		{"its own instance's object is its", &Driver{instance: "i1"}, with("i1"), "shop", true},
-		{"another instance's object is not", &Driver{instance: "i1", adopt: true}, with("i2"), "shop", false},
-		{"an unlabelled object is not without adopting", &Driver{instance: "i1"}, own, "shop", false},
-		{"an unlabelled object is when adopting", &Driver{instance: "i1", adopt: true}, own, "", true},
-		{"another app's object is not", &Driver{instance: "i1"}, with("i1"), "cart", false},
+		{"an unlabelled object is a driver's without an instance", &Driver{}, with(), "shop", true},
+		{"a labelled object is not a driver's without an instance", &Driver{}, with(inst, "i1"), "shop", false},
+		{"its own instance's object is its", &Driver{instance: "i1"}, with(inst, "i1"), "shop", true},
+		{"another instance's object is not", &Driver{instance: "i1", adopt: true}, with(inst, "i2"), "shop", false},
+		{"an unlabelled object is not without adopting", &Driver{instance: "i1"}, with(), "shop", false},
+		{"an unlabelled object is when adopting", &Driver{instance: "i1", adopt: true}, with(), "", true},
+		{"another app's object is not", &Driver{instance: "i1"}, with(inst, "i1"), "cart", false},
 		{"an object that is not berth's is not", &Driver{}, map[string]string{driver.LabelApp: "shop"}, "shop", false},
+
+		{"an environment's object is not a driver's without one", &Driver{}, with(env, "prod"), "shop", false},
+		{"its own environment's object is its", &Driver{env: "prod"}, with(env, "prod"), "shop", true},
+		{"another environment's object is not", &Driver{env: "prod", adoptEnv: true}, with(env, "qa"), "", false},
+		{"an object without an environment is not without adopting", &Driver{env: "prod"}, with(), "shop", false},
+		{"an object without an environment is when adopting", &Driver{env: "prod", adoptEnv: true}, with(), "shop", true},
+		{"its own environment's object of another instance is not",
+			&Driver{instance: "i1", env: "prod", adoptEnv: true}, with(inst, "i2", env, "prod"), "shop", false},
+		{"its own instance's object of another environment is not",
+			&Driver{instance: "i1", adopt: true, env: "prod"}, with(inst, "i1", env, "qa"), "shop", false},
+		{"an object without either label is an adopting driver's",
+			&Driver{instance: "i1", adopt: true, env: "prod", adoptEnv: true}, with(), "shop", true},
+		{"an object without either label is not when adopting environments only",
+			&Driver{instance: "i1", env: "prod", adoptEnv: true}, with(), "shop", false},
+		{"its instance's object from before environments is when adopting environments",
+			&Driver{instance: "i1", env: "prod", adoptEnv: true}, with(inst, "i1"), "shop", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.d.mine(tc.labels, tc.app); got != tc.want {

@@ -24,8 +24,9 @@ type appObjects struct {
 }
 
 // Prepare makes the app's networks and named volumes, each labelled as
-// berth's (driver.LabelManaged, driver.LabelApp, driver.LabelInstance
-// and LabelNetwork or LabelVolume with its name in the spec), and
+// berth's (driver.LabelManaged, driver.LabelApp, driver.LabelInstance,
+// driver.LabelEnv and LabelNetwork or LabelVolume with its name in the
+// spec), and
 // keeps what the app has already: a network or volume of the name it
 // would make that is this driver's for this app is used as it is, and
 // one that is not is an error. The default network is always made. An
@@ -237,7 +238,8 @@ func (d *Driver) prepareVolume(ctx context.Context, app string, v driver.Volume)
 }
 
 // Release removes the app's networks, and with opts.Volumes its own
-// volumes and their data; never external ones, nor another instance's.
+// volumes and their data; never external ones, nor another instance's
+// or environment's.
 // It is not an error when they are gone already; it is while any
 // container of the app, in any state, is left.
 func (d *Driver) Release(ctx context.Context, app string, opts driver.ReleaseOptions) error {

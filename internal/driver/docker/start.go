@@ -2,8 +2,6 @@ package docker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,7 +77,7 @@ func (d *Driver) Start(ctx context.Context, spec driver.ContainerSpec) (driver.I
 func (d *Driver) create(ctx context.Context, spec driver.ContainerSpec, req *createRequest) (id, name string, err error) {
 	base := req.host.Mounts
 	for attempt := 1; ; attempt++ {
-		name = containerName(spec)
+		name = containerName(d.env, spec)
 		files, err := d.writeFiles(spec.App, name, spec.Runtime.Files)
 		if errors.Is(err, fs.ErrExist) && attempt < 3 {
 			continue // a container of that name left its files; draw another
@@ -99,7 +97,7 @@ func (d *Driver) create(ctx context.Context, spec driver.ContainerSpec, req *cre
 			}
 			return created.ID, name, nil
 		}
-		d.removeFiles(spec.App, name)
+		d.removeFiles(d.ownScope(), spec.App, name)
 		if cerrdefs.IsConflict(err) && attempt < 3 {
 			continue // the random suffix is taken; draw another
 		}
@@ -142,7 +140,7 @@ func (d *Driver) discard(ctx context.Context, id, app, name string) {
 	if err := d.client.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 		d.log.Warn("removing a container that failed to start", "container", name, "err", err)
 	}
-	d.removeFiles(app, name)
+	d.removeFiles(d.ownScope(), app, name)
 }
 
 func checkSpec(spec driver.ContainerSpec) error {
@@ -166,12 +164,4 @@ func checkSpec(spec driver.ContainerSpec) error {
 		return fmt.Errorf("starting %s/%s: port %d out of range", spec.App, spec.Service, spec.Port)
 	}
 	return nil
-}
-
-// containerName is berth-<app>-<service>-<set>-r<revision>-<index>-<4
-// random hex digits>.
-func containerName(spec driver.ContainerSpec) string {
-	var b [2]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	return fmt.Sprintf("berth-%s-%s-%s-r%d-%d-%s", spec.App, spec.Service, spec.Set, spec.Revision, spec.Index, hex.EncodeToString(b[:]))
 }

@@ -96,6 +96,10 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, env Env) {
 		{"Prepare fails with ErrNotFound for an external network or volume the host lacks", testExternalMissing},
 		{"Prepare takes more networks and volumes on a second call", testPrepareMore},
 		{"A routed container off the default network is reached on its first network", testRouteOffDefault},
+		{"A run reaches the host's loopback by a name of its hosts and passes with exit 0", testRunPasses},
+		{"A run that exits non-zero returns its code and output", testRunFails},
+		{"A run is killed when its context ends, and is never listed", testRunTimeout},
+		{"A run of an image the host lacks under pull policy never fails with ErrImage", testRunImageMissing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"testing"
 
@@ -26,8 +27,12 @@ func testApp(ctx context.Context, p *memory.Process) int {
 	flags.SetOutput(p.Stdout)
 	healthcheck := flags.Bool("healthcheck", false, "")
 	version := flags.String("version", "", "")
+	probe := flags.Bool("probe", false, "")
 	if err := flags.Parse(p.Args[1:]); err != nil {
 		return 2
+	}
+	if *probe {
+		return appserver.Probe(ctx, p.Getenv, &http.Client{Transport: &http.Transport{DialContext: p.DialContext}}, p.Stdout)
 	}
 	getenv := p.Getenv
 	if v := *version; v != "" {

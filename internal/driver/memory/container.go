@@ -54,7 +54,7 @@ func (d *Driver) Start(ctx context.Context, spec driver.ContainerSpec) (driver.I
 	}
 	d.nextID++
 	n := d.nextID
-	id := fmt.Sprintf("%012x%052x", n, n)
+	id := fmt.Sprintf("%s%012x%036x", d.idPrefix, n, n)
 	c := &container{spec: spec, img: img, logs: &logBuffer{}}
 	c.inst = driver.Instance{
 		ID: id, Name: fmt.Sprintf("berth-%s-%s-%s-r%d-%d-%04x", spec.App, spec.Service, spec.Set, spec.Revision, spec.Index, n&0xffff),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -44,8 +45,13 @@ type Host struct {
 	externals map[string]bool // names of external networks and volumes
 	ctrs      map[string]*container
 	nextID    int
-	events    []Event
-	watchers  map[chan string]struct{}
+	// idPrefix starts the IDs of the host's containers: IDs are unique
+	// across hosts, as a daemon's are, so that a proxy in front of
+	// several never mixes up their backends.
+	idPrefix string
+	events   []Event
+	watchers map[chan string]struct{}
+	runs     []driver.RunSpec // what Run ran, oldest first
 }
 
 // NewHost returns an empty host.
@@ -57,6 +63,7 @@ func NewHost() *Host {
 		externals: map[string]bool{},
 		ctrs:      map[string]*container{},
 		watchers:  map[chan string]struct{}{},
+		idPrefix:  fmt.Sprintf("%016x", rand.Uint64()),
 	}
 }
 

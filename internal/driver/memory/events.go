@@ -15,7 +15,7 @@ import (
 // a rollout's steps.
 type Event struct {
 	Time      time.Time
-	Kind      string // prepare, release, start, exit (by itself), stop, remove
+	Kind      string // prepare, release, start, exit (by itself), stop, remove, run
 	App       string
 	Service   string
 	Container string

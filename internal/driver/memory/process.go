@@ -28,6 +28,9 @@ type Process struct {
 	IP string
 	// Stdout is the container's log.
 	Stdout io.Writer
+	// Hosts are the container's /etc/hosts entries beyond its own, name
+	// to IP address: DialContext dials through them.
+	Hosts map[string]string
 
 	conns *conns
 	// reserved is the container's port, bound by the driver when it

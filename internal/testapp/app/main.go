@@ -12,6 +12,11 @@
 // With -healthcheck it instead checks http://127.0.0.1:$PORT/healthz
 // and exits 0 when that answers 200, 1 otherwise, for use as a
 // container health check in an image that has no shell or curl.
+//
+// With -probe it is a verification job (x-berth.verify): it GETs
+// $BERTH_TARGET_URL, or $PROBE_PATH resolved against it, prints the
+// status and body, and exits 0 when that answers 200 with $EXPECT_BODY
+// in the body (when set), 1 otherwise (appserver.Probe).
 package main
 
 import (
@@ -21,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -43,8 +49,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	flags.SetOutput(stderr)
 	healthcheck := flags.Bool("healthcheck", false, "check http://127.0.0.1:$PORT/healthz and exit 0 if it answers 200")
 	version := flags.String("version", "", "version to report (overrides $VERSION)")
+	probe := flags.Bool("probe", false, "GET $BERTH_TARGET_URL (+ $PROBE_PATH) and exit 0 if it answers 200 (with $EXPECT_BODY in the body)")
 	if err := flags.Parse(args); err != nil {
 		return 2
+	}
+	if *probe {
+		return appserver.Probe(context.Background(), getenv, &http.Client{}, stdout)
 	}
 	if v := *version; v != "" {
 		env := getenv

@@ -112,3 +112,29 @@ func TestExitAfterSetsTheExitCode(t *testing.T) {
 		t.Fatalf("exit code %d, want 4", code)
 	}
 }
+
+func TestProbeFlag(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("v2\n"))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		name   string
+		expect string
+		want   int
+	}{
+		{"an answer with the body expected exits 0", "v2", 0},
+		{"an answer without it exits 1", "v3", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"-probe"}, env(map[string]string{"BERTH_TARGET_URL": srv.URL + "/", "EXPECT_BODY": tc.expect}), &stdout, &stderr)
+			if code != tc.want {
+				t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, tc.want, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "200 OK\nv2\n") {
+				t.Errorf("stdout lacks the status and body:\n%s", stdout.String())
+			}
+		})
+	}
+}

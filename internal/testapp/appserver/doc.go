@@ -26,4 +26,9 @@
 // 500), GET /limits (the cgroup's memory, pids and CPU limits, see
 // limits.go) and GET /resolve?name=N (the addresses a name resolves
 // to).
+//
+// Probe is the app as a verification job (x-berth.verify): it GETs
+// BERTH_TARGET_URL (with PROBE_PATH resolved against it, when set),
+// prints the status and body, and says 0 on 200 with EXPECT_BODY in the
+// body, when set, and 1 otherwise (see probe.go).
 package appserver
