@@ -43,6 +43,10 @@ type Config struct {
 	GC            GC              `yaml:"gc"`
 	Webhooks      []Webhook       `yaml:"webhooks"`
 
+	// Environments are the stages apps run in, in order (see
+	// Environment). None declared means one, DefaultEnvironment.
+	Environments []Environment `yaml:"environments"`
+
 	// Sources are the git repositories berth applies apps from. A reload
 	// (SIGHUP) puts a change to them in force.
 	Sources []Source `yaml:"sources"`
@@ -140,6 +144,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Server.validate()...)
 	errs = append(errs, c.Proxy.validate()...)
 	errs = append(errs, c.validatePolicy()...)
+	errs = append(errs, c.validateEnvironments()...)
 	errs = append(errs, c.validateSources()...)
 	return errors.Join(errs...)
 }

@@ -32,6 +32,7 @@ func (e *Engine) placed(ctx context.Context, app, service string, p Placement) (
 // the background, each on its own, so that one app that is slow to come
 // back delays no other and no deploy.
 func (e *Engine) recover(ctx context.Context) error {
+	e.sweepRuns(ctx)
 	apps, err := e.store.apps()
 	if err != nil {
 		return err

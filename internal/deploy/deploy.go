@@ -31,6 +31,16 @@ type Request struct {
 	// Source says where the spec came from when not from a person, such
 	// as a git source and commit ("config@1a2b3c4"), for the history.
 	Source string
+	// Pinned gives services their image as resolved already: a
+	// promotion runs exactly the digests of the revision it takes them
+	// from. It wins over Images and the spec.
+	Pinned map[string]ServiceImage
+	// PinnedVerify gives verification jobs their image as resolved
+	// already, by service, where the spec names the same reference: a
+	// promotion runs the job that passed in the source.
+	PinnedVerify map[string]ServiceImage
+	// Promotion, when set, records where the pinned digests come from.
+	Promotion *Promotion
 }
 
 // ErrSpec reports a spec or image that cannot be deployed; nothing on the
@@ -44,11 +54,14 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 	if err := e.waitRecovered(ctx); err != nil {
 		return Revision{}, err
 	}
-	app, err := spec.Read(spec.Input{Name: req.File, Data: req.Spec, Dir: req.Dir, Env: req.Env, Files: req.Files})
+	app, err := spec.Read(spec.Input{Name: req.File, Data: req.Spec, Dir: req.Dir, Env: req.Env, Files: req.Files, HostSuffix: e.opts.HostSuffix})
 	if err != nil {
 		return Revision{}, fmt.Errorf("%w: %w", ErrSpec, err)
 	}
 	if err := e.applies(req.File, req.Spec, app); err != nil {
+		return Revision{}, err
+	}
+	if err := e.hostsFree(app); err != nil {
 		return Revision{}, err
 	}
 	for svc := range req.Images {
@@ -56,8 +69,17 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 			return Revision{}, fmt.Errorf("%w: --image names service %q, which %s does not have", ErrSpec, svc, req.File)
 		}
 	}
+	for svc := range req.Pinned {
+		if _, ok := serviceNamed(app, svc); !ok {
+			return Revision{}, fmt.Errorf("%w: the image of service %q is given, and %s has no such service", ErrSpec, svc, req.File)
+		}
+	}
 	images := map[string]ServiceImage{}
 	for _, svc := range app.Services {
+		if img, ok := req.Pinned[svc.Name]; ok {
+			images[svc.Name] = img
+			continue
+		}
 		ref, override := svc.Image, false
 		if o, ok := req.Images[svc.Name]; ok {
 			ref, override = o, true
@@ -72,9 +94,14 @@ func (e *Engine) Deploy(ctx context.Context, req Request) (Revision, error) {
 		}
 		images[svc.Name] = img
 	}
+	verify, err := e.resolveVerify(ctx, req.File, req.Spec, app, req.PinnedVerify)
+	if err != nil {
+		return Revision{}, err
+	}
 	rev := &Revision{
-		App: app.Name, File: req.File, Dir: req.Dir, Spec: req.Spec, SpecHash: app.Hash, Env: req.Env, Files: req.Files,
-		Actor: req.Actor, Source: req.Source, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
+		App: app.Name, Environment: e.opts.Env, File: req.File, Dir: req.Dir, Spec: req.Spec, SpecHash: app.Hash,
+		HostSuffix: e.opts.HostSuffix, Env: req.Env, Files: req.Files, Actor: req.Actor, Source: req.Source,
+		Promotion: req.Promotion, VerifyImages: verify, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
 	return e.launch(ctx, rev, app, images, nil, req.Force)
 }
@@ -98,6 +125,9 @@ func (e *Engine) launch(ctx context.Context, rev *Revision, app *spec.App, image
 	if err == nil {
 		ro.mu.Lock()
 		ro.prev, ro.prevApp = prev, prevApp
+		if prev != nil {
+			rev.Replaced = prev.Number
+		}
 		if err = e.store.newRevision(rev); err == nil {
 			rev.Services, rev.Changed, rev.Strategy = place(rev.Number, app, images, prev, adopt)
 		}
@@ -317,8 +347,9 @@ func (e *Engine) Rollback(ctx context.Context, app string, to int, actor string)
 		adopt[name] = p
 	}
 	rev := &Revision{
-		App: app, File: target.File, Dir: target.Dir, Spec: target.Spec, SpecHash: target.SpecHash, Env: target.Env, Files: target.Files,
-		Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
+		App: app, Environment: e.opts.Env, File: target.File, Dir: target.Dir, Spec: target.Spec, SpecHash: target.SpecHash,
+		HostSuffix: target.HostSuffix, Env: target.Env, Files: target.Files,
+		VerifyImages: target.VerifyImages, Actor: actor, RollbackOf: to, Started: e.now(), Outcome: OutcomeRunning, Events: []Event{},
 	}
 	// A rollback restores what ran before, routes included.
 	return e.launch(ctx, rev, parsed, images, adopt, true)

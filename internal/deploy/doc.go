@@ -10,7 +10,11 @@
 // different speeds: the new set starts beside the old one, is checked,
 // takes traffic in the proxy (batch by batch, all at once, or in weighted
 // steps), is watched, and then the old set drains and stops; on failure
-// the traffic goes back and the new set stops instead.
+// the traffic goes back and the new set stops instead. A service's
+// verification job (x-berth.verify) is run by the driver (driver.Runner)
+// against the new set through the proxy (Options.ProxyAddr) at the point
+// its strategy gives it (verify.go); its failure is the rollout's, and its
+// runs are kept with the revision (Revision.Verify).
 //
 // The engine's view is rebuilt on start from its store and the labels of
 // the containers on the host: a rollout cut short by a crash is rolled

@@ -32,6 +32,24 @@ type Resolver interface {
 
 // Options tune the engine.
 type Options struct {
+	// Env names the environment whose apps the engine deploys, for
+	// revisions and messages; HostSuffix is appended to the route hosts
+	// of the apps it deploys (see spec.Input.HostSuffix).
+	Env        string
+	HostSuffix string
+	// Store is the file name, in the data directory, of the engine's
+	// state; default deploy.db.
+	Store string
+	// HostOwner, if set, names the app of another engine (another
+	// environment) that routes host, "" when none does: a deploy that
+	// would route a host another environment's app routes is refused.
+	HostOwner func(host string) string
+	// ProxyAddr is the host:port the edge proxy listens on, where a
+	// verification job (x-berth.verify) reaches the new version; a host
+	// of 0.0.0.0, :: or none is reached at 127.0.0.1. Without it, or
+	// with a driver that is no driver.Runner, a spec with a
+	// verification job is refused.
+	ProxyAddr string
 	// ReadyTimeout bounds how long a new container may take to become
 	// healthy before it counts as failed. Default 2m.
 	ReadyTimeout time.Duration
@@ -89,7 +107,10 @@ func New(dataDir string, d driver.Driver, r Router, res Resolver, log *slog.Logg
 	if opts.Secrets == nil {
 		return nil, errors.New("opening the deploy engine: no key to seal secrets with")
 	}
-	st, err := openStore(filepath.Join(dataDir, "deploy.db"), opts.Secrets)
+	if opts.Store == "" {
+		opts.Store = "deploy.db"
+	}
+	st, err := openStore(filepath.Join(dataDir, opts.Store), opts.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +153,9 @@ func (e *Engine) Start() error {
 	}
 	return nil
 }
+
+// Env returns the name of the engine's environment.
+func (e *Engine) Env() string { return e.opts.Env }
 
 // ErrClosed reports a call on an engine that is closing.
 var ErrClosed = errors.New("the deploy engine is closing")

@@ -45,6 +45,9 @@ type harness struct {
 type harnessOptions struct {
 	engine deploy.Options
 	record []string // Compose keys the driver records without applying
+	// noProxyAddr leaves engine.ProxyAddr empty; otherwise it is the
+	// edge's address.
+	noProxyAddr bool
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -54,6 +57,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.driver = memory.New(h.reg, log, memory.Options{Record: o.record})
 	h.proxy = proxy.New(proxy.Options{DrainTimeout: 5 * time.Second}, log)
 	h.edge = httptest.NewServer(h.proxy)
+	if o.engine.ProxyAddr == "" && !o.noProxyAddr {
+		o.engine.ProxyAddr = h.edge.Listener.Addr().String()
+	}
 	if o.engine.ReadyTimeout == 0 {
 		o.engine.ReadyTimeout = 10 * time.Second
 	}

@@ -65,15 +65,30 @@ type Event struct {
 	Traffic *int `json:"traffic,omitempty"`
 }
 
+// Promotion says where a revision's digests came from when it was
+// promoted from another environment.
+type Promotion struct {
+	// From is the environment, Revision its revision the digests ran in.
+	From     string `json:"from"`
+	Revision int    `json:"revision"`
+	// Approver approved it, when the environment's rule asks for that.
+	Approver string `json:"approver,omitempty"`
+}
+
 // Revision is one rollout of an app and what it ran.
 type Revision struct {
-	App    string `json:"app"`
-	Number int    `json:"number"`
-	File   string `json:"file"`
+	App string `json:"app"`
+	// Environment is the environment the app runs in.
+	Environment string `json:"env,omitempty"`
+	Number      int    `json:"number"`
+	File        string `json:"file"`
 	// Dir is the directory the spec came from, as the deployer gave it.
 	Dir      string `json:"dir,omitempty"`
 	Spec     []byte `json:"spec"` // the compose file as deployed
 	SpecHash string `json:"specHash"`
+	// HostSuffix is the environment's route host suffix as it was when
+	// the revision was made, so that the spec reads the same later.
+	HostSuffix string `json:"hostSuffix,omitempty"`
 	// Env holds the variables the spec's ${...} took from the deployer's
 	// environment, and Files the files it refers to (env_file, secrets
 	// and configs), so that a rollback reads the spec the same way. They
@@ -88,13 +103,25 @@ type Revision struct {
 	Actor    string   `json:"actor"`
 	// Source is where the spec came from, such as a git source and its
 	// commit ("config@1a2b3c4"); "" for a deploy by hand.
-	Source     string    `json:"source,omitempty"`
-	RollbackOf int       `json:"rollbackOf,omitempty"` // this revision restores that one
-	Started    time.Time `json:"started"`
-	Finished   time.Time `json:"finished,omitzero"`
-	Outcome    Outcome   `json:"outcome"`
-	Reason     string    `json:"reason,omitempty"` // why it failed, rolled back or was aborted
-	Events     []Event   `json:"events"`
+	Source     string `json:"source,omitempty"`
+	RollbackOf int    `json:"rollbackOf,omitempty"` // this revision restores that one
+	// Replaced is the revision that was live when this one started, 0
+	// for the first.
+	Replaced int `json:"replaced,omitempty"`
+	// Promotion is set when the digests were promoted from another
+	// environment.
+	Promotion *Promotion `json:"promotion,omitempty"`
+	// Verify holds the runs of the services' verification jobs.
+	Verify []VerifyRun `json:"verify,omitempty"`
+	// VerifyImages are the images of the services' verification jobs
+	// (x-berth.verify), resolved when the revision was made, so that a
+	// rollback to it runs the same digests.
+	VerifyImages map[string]ServiceImage `json:"verifyImages,omitempty"`
+	Started      time.Time               `json:"started"`
+	Finished     time.Time               `json:"finished,omitzero"`
+	Outcome      Outcome                 `json:"outcome"`
+	Reason       string                  `json:"reason,omitempty"` // why it failed, rolled back or was aborted
+	Events       []Event                 `json:"events"`
 }
 
 // otherSet is the colour a revision after one of colour set runs as.
@@ -111,5 +138,5 @@ func (r Revision) read() (*spec.App, error) {
 	if dir == "" {
 		dir = r.App // revisions from before Dir was kept
 	}
-	return spec.Read(spec.Input{Name: r.File, Data: r.Spec, Dir: dir, Env: r.Env, Files: r.Files})
+	return spec.Read(spec.Input{Name: r.File, Data: r.Spec, Dir: dir, Env: r.Env, Files: r.Files, HostSuffix: r.HostSuffix})
 }

@@ -127,9 +127,10 @@ func (ro *rollout) run() {
 	err := ro.roll(ctx)
 	switch {
 	case err == nil:
+		// Live in the store before anyone hears it ended.
 		ro.setOutcome(OutcomeSucceeded, "")
-		ro.event("", nil, "revision %d is live", ro.rev.Number)
 		ro.save(true)
+		ro.event("", nil, "revision %d is live", ro.rev.Number)
 	case ctx.Err() != nil:
 		// berth is stopping: the next start rolls this revision back.
 		ro.save(false)

@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -15,6 +16,8 @@ import (
 // AppStatus is what `berth status` shows for an app.
 type AppStatus struct {
 	Name string `json:"name"`
+	// Env is the environment the app runs in.
+	Env string `json:"env,omitempty"`
 	// Live is the revision that serves; 0 before the first rollout ends.
 	Live     int             `json:"live"`
 	Rollout  *RolloutStatus  `json:"rollout,omitempty"`
@@ -72,7 +75,7 @@ func (e *Engine) Status(ctx context.Context, app string) (AppStatus, error) {
 	if _, err := e.store.app(app); err != nil {
 		return AppStatus{}, err
 	}
-	st := AppStatus{Name: app, Services: []ServiceStatus{}}
+	st := AppStatus{Name: app, Env: e.opts.Env, Services: []ServiceStatus{}}
 	if ro := e.active(app); ro != nil {
 		r := ro.snapshot()
 		rs := &RolloutStatus{Revision: r.Number, Outcome: r.Outcome, Started: r.Started}
@@ -208,4 +211,21 @@ func (p *prefixWriter) flush() {
 		p.mu.Unlock()
 		p.buf = nil
 	}
+}
+
+// LiveRevision returns the live revision of app, and false when the app
+// has none (it is unknown, or no rollout of it has succeeded yet).
+func (e *Engine) LiveRevision(app string) (Revision, bool, error) {
+	a, err := e.store.app(app)
+	if errors.Is(err, ErrAppUnknown) || (err == nil && a.Live == 0) {
+		return Revision{}, false, nil
+	}
+	if err != nil {
+		return Revision{}, false, err
+	}
+	rev, err := e.store.revision(app, a.Live)
+	if err != nil {
+		return Revision{}, false, err
+	}
+	return rev, true, nil
 }

@@ -104,6 +104,9 @@ func (s *svcRollout) rolling(ctx context.Context, cfg spec.UpdateConfig) error {
 	if len(s.new) == 0 {
 		return fmt.Errorf("no replica of the new version became ready")
 	}
+	if s.routed() {
+		return s.verify(ctx, verifyAfterLast, s.svc.Route.Host, cfg)
+	}
 	return nil
 }
 
@@ -124,6 +127,13 @@ func (s *svcRollout) onFailure(ctx context.Context, cfg spec.UpdateConfig, cause
 		s.ro.event(s.name, nil, "tolerating a failure (%d so far, max_failure_ratio %.2f): %v", failures, cfg.MaxFailureRatio, cause)
 		return nil
 	}
+	return s.failureAction(ctx, cfg, cause)
+}
+
+// failureAction applies cfg's failure action to cause: nil to go on
+// (continue, or pause and then promote), errAborted for an abort during
+// the pause, cause to roll back.
+func (s *svcRollout) failureAction(ctx context.Context, cfg spec.UpdateConfig, cause error) error {
 	switch string(cfg.FailureAction) {
 	case "continue":
 		s.ro.event(s.name, nil, "going on despite: %v", cause)
@@ -152,7 +162,7 @@ func (s *svcRollout) first(ctx context.Context) error {
 	s.route(0, 100)
 	s.ro.event(s.name, &all, "nothing runs yet, so there is nothing to %s from: all traffic to the %s set",
 		map[string]string{"blue-green": "switch", "canary": "split"}[string(s.svc.Strategy)], s.to.Set)
-	return nil
+	return s.verify(ctx, verifyFirst, s.svc.Route.Host, s.svc.Update)
 }
 
 // blueGreen starts the whole new set beside the old one, checks it, then
@@ -164,6 +174,9 @@ func (s *svcRollout) blueGreen(ctx context.Context) error {
 	zero := 0
 	s.route(100, 0)
 	s.ro.event(s.name, &zero, "the %s set is healthy; preview it at http://%s/", s.to.Set, previewHost(s.svc.Route.Host))
+	if err := s.verify(ctx, verifyBeforeSwitch, previewHost(s.svc.Route.Host), s.svc.Update); err != nil {
+		return err
+	}
 	if s.svc.Confirm {
 		c, err := s.ro.pause(ctx, s.name, "waiting for the switch to "+s.to.Set)
 		if err != nil {
@@ -193,6 +206,11 @@ func (s *svcRollout) canary(ctx context.Context) error {
 		w := step.Weight
 		s.route(100-w, w)
 		s.ro.event(s.name, &w, "%d%% of traffic on the canary", w)
+		if step.Verify {
+			if err := s.verify(ctx, verifyAtStep(w), previewHost(s.svc.Route.Host), s.svc.Update); err != nil {
+				return err
+			}
+		}
 		if w >= 100 {
 			break
 		}

@@ -84,6 +84,10 @@ type Service struct {
 	// Service.ConfigDigest and App.Hash leave it out: a change of the
 	// policy alone rolls nothing.
 	ImagePolicy *imagepolicy.Policy `json:",omitempty"`
+	// Verify (x-berth.verify) is the job that checks a new version
+	// through the proxy once it is healthy; nil without one. It changes
+	// no container, so Service.ConfigDigest leaves it out.
+	Verify *Verify `json:",omitempty"`
 	// Keys are the Compose key paths below the service that the spec
 	// sets ("user", "deploy.resources.limits.memory"), sorted: what
 	// the engine asks a driver.Refuser about before a rollout.
@@ -166,10 +170,12 @@ type HTTPHealth struct {
 
 // CanaryStep sends Weight percent of traffic to the new set, then waits
 // Pause (judging Analysis meanwhile), or for a promote when Manual.
+// With Verify, the service's verification job runs first.
 type CanaryStep struct {
 	Weight int // 1-100, increasing from step to step
 	Pause  time.Duration
 	Manual bool
+	Verify bool `json:",omitempty"`
 }
 
 // Analysis is when a rollout is judged failed: more than MaxErrorRate of

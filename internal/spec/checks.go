@@ -87,7 +87,7 @@ func (p *parser) steps(path []string, v any) []CanaryStep {
 	prev := 0
 	for i, item := range list {
 		at := join(path, strconv.Itoa(i))
-		m, ok := p.mapping(at, item, "weight", "pause")
+		m, ok := p.mapping(at, item, "weight", "pause", "verify")
 		if !ok {
 			continue
 		}
@@ -103,6 +103,9 @@ func (p *parser) steps(path []string, v any) []CanaryStep {
 		if pause := m["pause"]; pause != nil && pause != "manual" {
 			st.Manual = false
 			st.Pause, _ = p.duration(join(at, "pause"), pause)
+		}
+		if v, ok := m["verify"]; ok {
+			st.Verify = p.flag(join(at, "verify"), v)
 		}
 		steps = append(steps, st)
 	}

@@ -110,7 +110,9 @@
 //	      strategy: canary           # rolling; blue-green and canary need a route
 //	      steps:                     # canary only, and required there
 //	        - {weight: 10, pause: 30s}
-//	        - {weight: 50, pause: manual}  # manual, or no pause: wait for a promote
+//	        - {weight: 50, pause: manual, verify: true}
+//	                                 # manual, or no pause: wait for a promote;
+//	                                 # verify: true runs x-berth.verify first
 //	        # a last step at weight 100 is added when missing
 //	      analysis:                  # needs a route
 //	        max_error_rate: 0.01     # 0.01: the share of 5xx responses, 0-1
@@ -120,6 +122,11 @@
 //	        policy: semver           # semver, pattern or digest: see Image updates
 //	        range: "^2"              # semver: "" takes any release
 //	        prerelease: false        # false: true takes pre-releases (v2.1.0-rc.1) too
+//	      verify:                    # none: see Verification jobs; needs a route
+//	        image: 127.0.0.1:5000/shop/smoke:v1  # required; resolved to a digest
+//	        command: [smoke, /healthz]  # the image's; a string is split as Compose does
+//	        environment: {EXPECT: ok}   # a mapping or a KEY=VALUE list, as Compose's
+//	        timeout: 2m              # 5m
 //	  admin:
 //	    image: 127.0.0.1:5000/shop/admin:v2
 //	    x-berth:
@@ -140,6 +147,27 @@
 // Durations are written the Go way: 500ms, 10s, 1m30s, 2h. Steps' weights
 // rise from 1 to at most 100. x-berth at the top level of the file is
 // refused, as are keys x-berth does not know.
+//
+// # Verification jobs
+//
+// x-berth.verify (Service.Verify) is a one-off container berth runs once
+// the new version of a routed service is healthy, with BERTH_TARGET_URL
+// set to http://<host>:<proxy port>/, a URL that reaches the new version
+// through the edge proxy: the preview host before a blue-green switch,
+// the canary's preview host at each canary step marked verify: true
+// (a canary with a job must mark one, and a marked step needs the job),
+// the route's host after the last batch of a rolling update (and once a
+// first rollout, which has no old set, took the traffic). Exit 0 passes;
+// any other exit, a timeout or a job that cannot start fails the rollout,
+// which follows update_config's failure_action. The job runs in the
+// host's network namespace, with the target host mapped to the proxy's
+// address in its /etc/hosts. Its image is resolved to a digest when the
+// app is deployed and kept with the revision, and pulled under the
+// service's pull_policy; a rollback of a rolling service runs that
+// digest again, one of a blue-green or canary service switches back at
+// once, without the job. The job changes no container, so it is not in
+// Service.ConfigDigest: adding or changing it alone rolls nothing.
+// berth sets BERTH_TARGET_URL itself; the spec may not.
 //
 // # Image updates
 //

@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(svc("image: a:v1", "expose: ['1-3']", "ulimits: {n: 1}", "cpus: 0.1", "mem_limit: 1m", "restart: on-failure:2", "x-bert: {}")))
 	f.Add([]byte(svc("image: a:v1", "secrets: [s]", "depends_on: {web: {condition: service_healthy}}", "ipc: service:x") + "secrets: {s: {environment: X}}\n"))
 	f.Add([]byte(svc("image: a:v1", "x-berth: {update: {policy: pattern, pattern: '^b-(?P<n>[0-9]+)$', order: numeric, tag: x}}")))
+	f.Add([]byte(svc("image: a:v1", "x-berth: {route: {host: a.local, port: 80}, strategy: canary, steps: [{weight: 5, verify: true}], verify: {image: s:v1, command: 'a \"b', environment: [A=1, B], timeout: 1m}}")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		app, err := Parse("compose.yaml", data, "", map[string]string{"X": "1"})
 		if err != nil {

@@ -42,9 +42,16 @@ func hash(app *App) string {
 // apply to the service's containers changes, and only then, so the
 // engine can tell a service that must roll from one that keeps its
 // containers. The image policy is left out: it chooses the next image
-// and changes nothing in the containers.
+// and changes nothing in the containers; so is the verification job
+// (x-berth.verify and the canary steps' verify), which checks them.
 func (s Service) ConfigDigest() string {
-	s.Image, s.ImagePolicy = "", nil
+	s.Image, s.ImagePolicy, s.Verify = "", nil, nil
+	if slices.ContainsFunc(s.Canary, func(st CanaryStep) bool { return st.Verify }) {
+		s.Canary = slices.Clone(s.Canary)
+		for i := range s.Canary {
+			s.Canary[i].Verify = false
+		}
+	}
 	data, err := json.Marshal(s)
 	if err != nil {
 		return ""

@@ -30,6 +30,9 @@ type Input struct {
 	// security_opt), keyed by the path as the spec gives it, after
 	// ${VAR} is replaced.
 	Files map[string][]byte
+	// HostSuffix, when set, is appended after a dot to every route host:
+	// the environment the app is deployed in names its hosts so.
+	HostSuffix string
 }
 
 // Parse reads an app spec from data and env alone; it is Read of an

@@ -19,6 +19,11 @@ func (p *parser) route(path []string, v any) *Route {
 			r.Host = strings.ToLower(strings.TrimSpace(host))
 			if msg := checkHost(r.Host); msg != "" {
 				p.add(join(path, "host"), "%q %s", host, msg)
+			} else if sfx := p.in.HostSuffix; sfx != "" {
+				r.Host += "." + sfx
+				if msg := checkHost(r.Host); msg != "" {
+					p.add(join(path, "host"), "%q with the environment's host suffix, %q, %s", host, r.Host, msg)
+				}
 			}
 		}
 	}

@@ -21,7 +21,7 @@ const (
 )
 
 // xberthKeys are the keys x-berth knows.
-var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after", "shared_volumes", "update"}
+var xberthKeys = []string{"route", "health", "strategy", "steps", "analysis", "keep_previous", "confirm", "ready_after", "shared_volumes", "update", "verify"}
 
 // strategies are the values of x-berth.strategy.
 var strategies = []Strategy{StrategyRolling, StrategyBlueGreen, StrategyCanary}
@@ -49,6 +49,9 @@ func (p *parser) xberth(s *Service, v any, path []string) {
 	if v, ok := x["update"]; ok {
 		s.ImagePolicy = p.imagePolicy(s, v, join(path, "update"))
 	}
+	if v, ok := x["verify"]; ok {
+		s.Verify = p.verify(join(path, "verify"), v)
+	}
 	if _, routed := x["route"]; routed {
 		s.Health = p.health(join(path, "health"), x["health"])
 		s.Analysis = p.analysis(join(path, "analysis"), x["analysis"])
@@ -64,6 +67,7 @@ func (p *parser) xberth(s *Service, v any, path []string) {
 	}
 	if known {
 		p.strategyOptions(s, x, path)
+		p.verifyOptions(s, x, path)
 	}
 }
 
