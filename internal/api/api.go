@@ -22,6 +22,7 @@ type API struct {
 	gate    Gate
 	log     *slog.Logger
 	sources atomic.Pointer[Sources] // set by HandleSources
+	envs    Environments            // set by HandleDeploy
 }
 
 // New returns an API with no endpoints; the Handle* methods add them.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +16,9 @@ import (
 	"github.com/berth-dev/berth/internal/spec"
 )
 
-// Deployer is the deploy engine as the API uses it.
+// Deployer is one environment's deploy engine as the API uses it.
 type Deployer interface {
+	Env() string
 	Deploy(ctx context.Context, req deploy.Request) (deploy.Revision, error)
 	Rollback(ctx context.Context, app string, to int, actor string) (deploy.Revision, error)
 	Promote(app string) error
@@ -42,6 +44,9 @@ type DeployRequest struct {
 	Images map[string]string `json:"images,omitempty"`
 	// Force allows a rollout that takes a routed host off the proxy.
 	Force bool `json:"force,omitempty"`
+	// Environment is the environment to deploy in (or ?env=); the
+	// first when neither is set.
+	Environment string `json:"environment,omitempty"`
 }
 
 // maxDeployRequest bounds the body of a deploy: the spec and the files
@@ -60,7 +65,7 @@ func deployStatus(err error) error {
 	switch {
 	case errors.Is(err, deploy.ErrSpec):
 		return statusError{http.StatusUnprocessableEntity, err}
-	case errors.Is(err, deploy.ErrAppUnknown), errors.Is(err, deploy.ErrRevisionUnknown):
+	case errors.Is(err, deploy.ErrAppUnknown), errors.Is(err, deploy.ErrRevisionUnknown), errors.Is(err, ErrEnvUnknown):
 		return statusError{http.StatusNotFound, err}
 	case errors.Is(err, deploy.ErrBusy), errors.Is(err, deploy.ErrNotPaused):
 		return statusError{http.StatusConflict, err}
@@ -68,12 +73,14 @@ func deployStatus(err error) error {
 	return err
 }
 
-// HandleDeploy serves the deploy endpoints under /api/apps. Each asks
-// for one right on the app it names: read (status, history, following a
-// rollout, and which apps the list shows), logs, deploy, rollback (also
-// abort, which takes the app back as a rollback does), promote and
-// remove.
-func (a *API) HandleDeploy(d Deployer) {
+// HandleDeploy serves the deploy endpoints under /api/apps. Each takes
+// the environment in ?env= (the first when absent) and asks for one
+// right on the app it names in that environment ("env/app"): read
+// (status, history, following a rollout, and which apps the list
+// shows), logs, deploy, rollback (also abort, which takes the app back
+// as a rollback does), promote and remove.
+func (a *API) HandleDeploy(envs Environments) {
+	a.envs = envs
 	a.handle("POST /api/apps/deploy", known, func(r *http.Request) (any, error) {
 		var req DeployRequest
 		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxDeployRequest)).Decode(&req); err != nil {
@@ -83,6 +90,10 @@ func (a *API) HandleDeploy(d Deployer) {
 					"the spec and the files it refers to take more than %d MiB; mount large files from the host instead", maxDeployRequest>>20)}
 			}
 			return nil, fmt.Errorf("%w: reading the request: %v", errBadRequest, err)
+		}
+		d, err := a.deployer(cmp.Or(req.Environment, r.URL.Query().Get("env")))
+		if err != nil {
+			return nil, err
 		}
 		dr := deploy.Request{
 			File: req.File, Dir: req.Dir, Spec: []byte(req.Spec), Env: req.Env, Files: req.Files,
@@ -96,7 +107,7 @@ func (a *API) HandleDeploy(d Deployer) {
 			if err != nil {
 				return nil, deployStatus(fmt.Errorf("%w: %w", deploy.ErrSpec, err))
 			}
-			if err := a.allow(r, appScope(app.Name, auth.ActionDeploy)); err != nil {
+			if err := a.allow(r, a.appScope(d.Env(), app.Name, auth.ActionDeploy)); err != nil {
 				return nil, err
 			}
 		}
@@ -106,38 +117,49 @@ func (a *API) HandleDeploy(d Deployer) {
 		}
 		out := revisionOf(rev, false)
 		if src := a.sources.Load(); src != nil {
-			if name, suspended := (*src).ManagedBy(rev.App); name != "" && !suspended {
+			if name, suspended := (*src).ManagedBy(d.Env(), rev.App); name != "" && !suspended {
 				out.Warnings = append(out.Warnings, fmt.Sprintf("git source %s manages %s: its next sync undoes this deploy. "+
 					"Change the app in git, or berth source suspend %s --app %s first", name, rev.App, name, rev.App))
 			}
 		}
 		return out, nil
 	})
+	a.handleDeployImage()
 	a.handle("GET /api/apps", known, func(r *http.Request) (any, error) {
-		apps, err := d.Apps(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		visible := make([]deploy.AppStatus, 0, len(apps))
-		for _, app := range apps {
-			switch err := a.allow(r, appScope(app.Name, auth.ActionRead)); {
-			case err == nil:
-				visible = append(visible, app)
-			case !errors.Is(err, auth.ErrDenied):
+		ds := envs.Deployers()
+		if env := r.URL.Query().Get("env"); env != "" {
+			d, err := a.deployer(env)
+			if err != nil {
 				return nil, err
+			}
+			ds = []Deployer{d}
+		}
+		visible := []deploy.AppStatus{}
+		for _, d := range ds {
+			apps, err := d.Apps(r.Context())
+			if err != nil {
+				return nil, err
+			}
+			for _, app := range apps {
+				switch err := a.allow(r, a.appScope(d.Env(), app.Name, auth.ActionRead)); {
+				case err == nil:
+					visible = append(visible, app)
+				case !errors.Is(err, auth.ErrDenied):
+					return nil, err
+				}
 			}
 		}
 		return visible, nil
 	})
-	a.handle("GET /api/apps/{app}", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
+	a.handleApp("GET /api/apps/{app}", auth.ActionRead, func(r *http.Request, d Deployer) (any, error) {
 		st, err := d.Status(r.Context(), r.PathValue("app"))
 		return st, deployStatus(err)
 	})
-	a.handle("GET /api/apps/{app}/services/{service}", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
+	a.handleApp("GET /api/apps/{app}/services/{service}", auth.ActionRead, func(r *http.Request, d Deployer) (any, error) {
 		cs, err := d.Inspect(r.Context(), r.PathValue("app"), r.PathValue("service"))
 		return cs, deployStatus(err)
 	})
-	a.handle("GET /api/apps/{app}/revisions", onApp(auth.ActionRead), func(r *http.Request) (any, error) {
+	a.handleApp("GET /api/apps/{app}/revisions", auth.ActionRead, func(r *http.Request, d Deployer) (any, error) {
 		limit, err := intParam(r, "limit", 20, 1000)
 		if err != nil {
 			return nil, err
@@ -152,7 +174,7 @@ func (a *API) HandleDeploy(d Deployer) {
 		}
 		return out, nil
 	})
-	a.handle("POST /api/apps/{app}/rollback", onApp(auth.ActionRollback), func(r *http.Request) (any, error) {
+	a.handleApp("POST /api/apps/{app}/rollback", auth.ActionRollback, func(r *http.Request, d Deployer) (any, error) {
 		to, err := intParam(r, "to", 0, 1<<30)
 		if err != nil {
 			return nil, err
@@ -163,13 +185,13 @@ func (a *API) HandleDeploy(d Deployer) {
 		}
 		return revisionOf(rev, false), nil
 	})
-	a.handle("POST /api/apps/{app}/promote", onApp(auth.ActionPromote), func(r *http.Request) (any, error) {
+	a.handleApp("POST /api/apps/{app}/promote", auth.ActionPromote, func(r *http.Request, d Deployer) (any, error) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "promote"}, deployStatus(d.Promote(r.PathValue("app")))
 	})
-	a.handle("POST /api/apps/{app}/abort", onApp(auth.ActionRollback), func(r *http.Request) (any, error) {
+	a.handleApp("POST /api/apps/{app}/abort", auth.ActionRollback, func(r *http.Request, d Deployer) (any, error) {
 		return map[string]string{"app": r.PathValue("app"), "sent": "abort"}, deployStatus(d.Abort(r.PathValue("app")))
 	})
-	a.handle("DELETE /api/apps/{app}", onApp(auth.ActionRemove), func(r *http.Request) (any, error) {
+	a.handleApp("DELETE /api/apps/{app}", auth.ActionRemove, func(r *http.Request, d Deployer) (any, error) {
 		volumes, err := boolParam(r, "volumes")
 		if err != nil {
 			return nil, err
@@ -177,10 +199,11 @@ func (a *API) HandleDeploy(d Deployer) {
 		removed, err := d.Remove(r.Context(), r.PathValue("app"), deploy.RemoveOptions{Volumes: volumes})
 		return removed, deployStatus(err)
 	})
-	a.stream("GET /api/apps/{app}/revisions/{n}/events", onApp(auth.ActionRead), func(w http.ResponseWriter, r *http.Request) error {
+	a.streamApp("GET /api/apps/{app}/revisions/{n}/events", auth.ActionRead, func(w http.ResponseWriter, r *http.Request, d Deployer) error {
 		return followRollout(w, r, d)
 	})
-	a.stream("GET /api/apps/{app}/logs", onApp(auth.ActionLogs), func(w http.ResponseWriter, r *http.Request) error {
+	a.handleVerifications()
+	a.streamApp("GET /api/apps/{app}/logs", auth.ActionLogs, func(w http.ResponseWriter, r *http.Request, d Deployer) error {
 		return streamLogs(w, r, d)
 	})
 }

@@ -68,10 +68,23 @@ func (d *recordingDeployer) Remove(_ context.Context, app string, _ deploy.Remov
 	return deploy.Removed{App: app, Containers: 3}, d.fail
 }
 
+func (d *recordingDeployer) Env() string { return "production" }
+
+// oneEnv is berth with one environment, production, whose engine is d.
+type oneEnv struct{ d Deployer }
+
+func (o oneEnv) Deployer(env string) (Deployer, error) {
+	if env == "" || env == "production" {
+		return o.d, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrEnvUnknown, env)
+}
+func (o oneEnv) Deployers() []Deployer { return []Deployer{o.d} }
+
 func newDeployServer(t *testing.T, d *recordingDeployer) *httptest.Server {
 	t.Helper()
 	a := New(adminGate{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a.HandleDeploy(d)
+	a.HandleDeploy(oneEnv{d})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return srv
@@ -184,5 +197,40 @@ func TestFollowStreamsEventsThenTheRevision(t *testing.T) {
 	}
 	if code := call(t, http.MethodGet, srv.URL+"/api/apps/shop/revisions/x/events", "Bearer admin", nil); code != http.StatusBadRequest {
 		t.Errorf("bad revision number: %d, want 400", code)
+	}
+}
+
+func (d *recordingDeployer) ImageUsers(repo string) (map[string][]string, error) {
+	if repo == "127.0.0.1:5000/shop/web" {
+		return map[string][]string{"shop": {"web", "worker"}}, nil
+	}
+	return nil, nil
+}
+
+func (d *recordingDeployer) Redeploy(_ context.Context, app string, images map[string]string, actor string) (deploy.Revision, error) {
+	d.got = append(d.got, fmt.Sprintf("redeploy %s web=%s worker=%s by %s", app, images["web"], images["worker"], actor))
+	return deploy.Revision{App: app, Number: 9}, d.fail
+}
+
+func TestDeployImageRollsOutTheAppsThatRunItsRepository(t *testing.T) {
+	d := &recordingDeployer{}
+	srv := newDeployServer(t, d)
+	const img = "127.0.0.1:5000/shop/web:build-1@sha256:" + "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12"
+	code, body := send(t, "POST", srv.URL+"/api/apps/deploy-image", "Bearer admin", `{"image":"`+img+`"}`)
+	if code != 200 || !strings.Contains(body, `"number": 9`) {
+		t.Fatalf("deploy-image: %d %s", code, body)
+	}
+	if want := "redeploy shop web=" + img + " worker=" + img + " by admin"; strings.Join(d.got, "|") != want {
+		t.Fatalf("the engine was asked %q, want %q", d.got, want)
+	}
+	for _, c := range []struct{ body, says string }{
+		{`{"image":"127.0.0.1:5000/shop/web:build-1"}`, "pinned by digest"},
+		{`{"image":"127.0.0.1:5000/cart/web:v1@sha256:ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12"}`, "no app in production runs an image of 127.0.0.1:5000/cart/web"},
+		{`{"image":"` + img + `","environment":"staging"}`, "staging"},
+	} {
+		code, body := send(t, "POST", srv.URL+"/api/apps/deploy-image", "Bearer admin", c.body)
+		if code < 400 || !strings.Contains(body, c.says) {
+			t.Errorf("deploy-image %s: %d %s, want an error saying %q", c.body, code, body, c.says)
+		}
 	}
 }

@@ -28,13 +28,15 @@ func admin(*http.Request) auth.Scope {
 // what: deploy learns the app's name from the spec.
 func known(*http.Request) auth.Scope { return auth.Scope{} }
 
-// onApp is the right to do action on the app the path names.
-func onApp(action string) right {
-	return func(r *http.Request) auth.Scope { return appScope(r.PathValue("app"), action) }
-}
-
-func appScope(app, action string) auth.Scope {
-	return auth.Scope{Type: auth.TypeApp, Name: app, Actions: []string{action}}
+// appScope is the right to do action on app in env: the scope's name is
+// "env/app", or the app's alone when berth has one environment, whose
+// users never see its name.
+func (a *API) appScope(env, app, action string) auth.Scope {
+	name := app
+	if a.envs != nil && len(a.envs.Deployers()) > 1 {
+		name = env + "/" + app
+	}
+	return auth.Scope{Type: auth.TypeApp, Name: name, Actions: []string{action}}
 }
 
 // admit asks the gate for the right need of r and records the actor in

@@ -97,7 +97,7 @@ func rightsServer(t *testing.T) (*httptest.Server, *recordingDeployer) {
 	}
 	d := &recordingDeployer{}
 	a := New(serviceGate{svc}, log)
-	a.HandleDeploy(appsDeployer{d, []string{"billing", "shop", "shop-admin"}})
+	a.HandleDeploy(oneEnv{appsDeployer{d, []string{"billing", "shop", "shop-admin"}}})
 	a.HandleGC(gc.New(db, blobs, gc.Config{Grace: time.Minute}, log))
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

@@ -22,9 +22,9 @@ type Sources interface {
 	// Pushed says that branch of the source moved; it reports whether
 	// that starts a sync (the source follows that branch).
 	Pushed(name, branch string) (bool, error)
-	// ManagedBy names the source that holds app and whether it is
-	// suspended for it.
-	ManagedBy(app string) (source string, suspended bool)
+	// ManagedBy names the source that holds app in env and whether it
+	// is suspended for it.
+	ManagedBy(env, app string) (source string, suspended bool)
 }
 
 // Errors Sources returns that the API answers with 404.

@@ -39,7 +39,9 @@ type Condition struct {
 
 // SourceApp is one app a source holds.
 type SourceApp struct {
-	App       string `json:"app"`
+	App string `json:"app"`
+	// Env is the environment the app runs in.
+	Env       string `json:"env,omitempty"`
 	File      string `json:"file"`
 	Revision  int    `json:"revision,omitempty"` // the revision the last applied commit led to
 	Commit    string `json:"commit,omitempty"`

@@ -34,7 +34,7 @@ func (d *secretDeployer) History(app string, _ int) ([]deploy.Revision, error) {
 func TestNoAnswerCarriesTheValuesOfVariablesOrFiles(t *testing.T) {
 	d := &secretDeployer{}
 	a := New(adminGate{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	a.HandleDeploy(d)
+	a.HandleDeploy(oneEnv{d})
 	for _, c := range []struct{ method, path, body string }{
 		{http.MethodPost, "/api/apps/deploy", `{"file":"compose.yaml","spec":"name: shop\nservices:\n  web:\n    image: shop/web:v1\n"}`},
 		{http.MethodPost, "/api/apps/shop/rollback", ""},

@@ -109,7 +109,7 @@ func (s *Service) may(acct *account, typ, name, action string) bool {
 			return true
 		}
 		return slices.ContainsFunc(acct.grants, func(g config.Grant) bool {
-			return g.Apps != "" && slices.Contains(g.Actions, action) && pattern.Match(g.Apps, name)
+			return g.Apps != "" && slices.Contains(g.Actions, action) && matchApp(g.Apps, name)
 		})
 	}
 	return false
@@ -163,4 +163,17 @@ func (s *Service) grant(acct *account, want []Scope) []Access {
 		}
 	}
 	return out
+}
+
+// matchApp matches an app grant's pattern against an app scope's name,
+// "env/app": a pattern with a "/" names environments too
+// ("integration/*", "*/shop"); one without names the app in every
+// environment, as grants did before berth had environments.
+func matchApp(p, name string) bool {
+	if !strings.Contains(p, "/") {
+		if _, app, ok := strings.Cut(name, "/"); ok {
+			name = app
+		}
+	}
+	return pattern.Match(p, name)
 }

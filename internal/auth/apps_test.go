@@ -16,6 +16,9 @@ func appConfig(t testing.TB) config.Auth {
 	cfg.Robots = append(cfg.Robots, config.Robot{Name: "shop-ci", Token: HashRobotToken("berth_shop-ci"), Access: []config.Grant{
 		{Repos: "shop/**", Actions: []string{"pull", "push"}},
 		{Apps: "shop", Actions: []string{"deploy", "read"}},
+	}}, config.Robot{Name: "int-ci", Token: HashRobotToken("berth_int-ci"), Access: []config.Grant{
+		{Apps: "integration/*", Actions: []string{"deploy", "promote"}},
+		{Apps: "*/shop", Actions: []string{"read"}},
 	}})
 	cfg.Users[0].Access = append(cfg.Users[0].Access, config.Grant{Apps: "**", Actions: []string{"read", "logs"}})
 	return cfg
@@ -45,6 +48,12 @@ func TestAppRights(t *testing.T) {
 		{"an admin may do anything to an app", basic("root", rootPassword), app("shop", "remove"), true},
 		{"an account without app grants may not read an app", basic("bob", bobPassword), app("shop", "read"), false},
 		{"a robot's repository grants give it no app", basic("ci", ciToken), app("apps", "read"), false},
+		{"a grant without an environment covers the app in every one", shopCI, app("production/shop", "deploy"), true},
+		{"a grant without an environment covers no other app", shopCI, app("production/other", "deploy"), false},
+		{"an environment grant covers its apps", basic("int-ci", "berth_int-ci"), app("integration/shop", "deploy"), true},
+		{"an environment grant covers no other environment", basic("int-ci", "berth_int-ci"), app("production/shop", "deploy"), false},
+		{"an environment grant gives no approval", basic("int-ci", "berth_int-ci"), app("integration/shop", "approve"), false},
+		{"*/app covers the app in every environment", basic("int-ci", "berth_int-ci"), app("production/shop", "read"), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,96 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/api"
-	"github.com/berth-dev/berth/internal/deploy"
 )
-
-func newStatusCmd() *cobra.Command {
-	var asJSON, inspect bool
-	cmd := &cobra.Command{
-		Use:   "status [APP [SERVICE]]",
-		Short: "Show what runs: every app, one app's services, or one service's containers",
-		Long: `Show what runs. Without arguments, every app; with APP, its live revision,
-the rollout in progress and each service's image, digest, host, published
-ports, replicas and health; with APP SERVICE, the service's containers.
-
---inspect shows, for each container of the service, what the host applied
-as it reports it: mounts, published ports, limits, user, security options,
-networks, and the secrets and configs placed in it (their paths, owners
-and modes, never their content).`,
-		Example: `  berth status
-  berth status shop
-  berth status shop db --inspect`,
-		Args: cobra.MaximumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := newAPIClient(cmd)
-			if err != nil {
-				return err
-			}
-			if len(args) == 2 {
-				return serviceStatus(cmd, c, args[0], args[1], inspect, asJSON)
-			}
-			if inspect {
-				return fmt.Errorf("--inspect shows one service's containers: berth status APP SERVICE --inspect")
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			defer tw.Flush()
-			if len(args) == 0 {
-				var apps []deploy.AppStatus
-				if err := c.do(cmd.Context(), http.MethodGet, "/api/apps", nil, &apps); err != nil {
-					return err
-				}
-				if asJSON {
-					return printJSON(cmd.OutOrStdout(), apps)
-				}
-				fmt.Fprintln(tw, "APP\tLIVE\tROLLOUT\tSERVICES")
-				for _, a := range apps {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%d\n", a.Name, a.Live, rolloutSummary(a.Rollout), len(a.Services))
-				}
-				return nil
-			}
-			var st deploy.AppStatus
-			if err := c.do(cmd.Context(), http.MethodGet, "/api/apps/"+url.PathEscape(args[0]), nil, &st); err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), st)
-			}
-			fmt.Fprintf(tw, "app %s, live revision %d, rollout: %s\n\n", st.Name, st.Live, rolloutSummary(st.Rollout))
-			fmt.Fprintln(tw, "SERVICE\tIMAGE\tDIGEST\tPULL\tSTRATEGY\tHOST\tPORTS\tREPLICAS\tRUNNING\tHEALTHY")
-			for _, s := range st.Services {
-				running := strconv.Itoa(s.Running)
-				if s.Job {
-					running = fmt.Sprintf("job, %d completed", s.Completed)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", s.Name, s.Ref, shortID(s.Digest), s.PullPolicy,
-					s.Strategy, dash(s.Host), dash(strings.Join(s.Ports, ", ")), s.Replicas, running, s.Healthy)
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&inspect, "inspect", false, "with APP SERVICE: show what the host applied to each container")
-	addServerFlags(cmd)
-	return cmd
-}
-
-func rolloutSummary(r *deploy.RolloutStatus) string {
-	if r == nil {
-		return "none"
-	}
-	s := fmt.Sprintf("revision %d %s", r.Revision, r.Outcome)
-	if r.LastEvent != nil {
-		s += ": " + r.LastEvent.Message
-	}
-	return s
-}
-
-func shortID(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
-}
 
 func newHistoryCmd() *cobra.Command {
 	var limit int
@@ -110,7 +21,12 @@ func newHistoryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history APP",
 		Short: "List an app's revisions: what ran, who rolled it out and how it ended",
-		Args:  cobra.ExactArgs(1),
+		Long: `List an app's revisions, newest first: what ran, who rolled it out and
+how it ended. Under a revision, a line for each verification job it ran
+(x-berth.verify): the service, where in the rollout it ran, passed or
+failed, the exit code and how long it took; berth logs APP --verify
+shows their output.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(cmd)
 			if err != nil {
@@ -124,7 +40,7 @@ func newHistoryCmd() *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), revs)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := tabwriter.NewWriter(newSubLineWriter(cmd.OutOrStdout()), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "REV\tOUTCOME\tSTRATEGY\tBY\tSTARTED\tTOOK\tCHANGED\tNOTE")
 			for _, r := range revs {
 				took := "-"
@@ -135,18 +51,21 @@ func newHistoryCmd() *cobra.Command {
 				if r.RollbackOf > 0 {
 					note = fmt.Sprintf("rollback to %d %s", r.RollbackOf, note)
 				}
+				note = withPromotion(note, r.Promotion)
 				if r.Source != "" {
 					note = strings.TrimSpace("from " + r.Source + "; " + note)
 					note = strings.TrimSuffix(note, ";")
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Outcome, dash(r.Strategy), r.Actor,
 					r.Started.Local().Format(time.DateTime), took, changed(r), dash(note))
+				printVerifyRuns(tw, r)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many revisions")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
 }
@@ -192,7 +111,7 @@ switch in the proxy.`,
 			if err := c.do(cmd.Context(), http.MethodPost, "/api/apps/"+url.PathEscape(args[0])+"/rollback", q, &rev); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revision %d of %s rolls back to revision %d\n", rev.Number, rev.App, rev.RollbackOf)
+			fmt.Fprintf(cmd.OutOrStdout(), "revision %d of %s rolls back to revision %d\n", rev.Number, envApp(c.env, rev.App), rev.RollbackOf)
 			if detach {
 				return nil
 			}
@@ -201,6 +120,7 @@ switch in the proxy.`,
 	}
 	cmd.Flags().IntVar(&to, "to", 0, "the revision to go back to (default: the last good one before the live one)")
 	cmd.Flags().BoolVar(&detach, "detach", false, "start the rollback and return without following it")
+	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
 }
@@ -211,7 +131,8 @@ func newRolloutCmd() *cobra.Command {
 		Short: "Act on a rollout in progress",
 	}
 	for _, action := range []struct{ use, short string }{
-		{"promote", "Go on: switch a blue-green set waiting for confirmation, end a canary pause, or resume a paused rollout"},
+		{"promote", "Go on: switch a blue-green set waiting for confirmation, end a canary pause, or resume a paused rollout " +
+			"(berth promote instead takes what runs in one environment to another)"},
 		{"abort", "Stop the rollout and send all traffic back to the live revision"},
 	} {
 		sub := &cobra.Command{
@@ -227,10 +148,11 @@ func newRolloutCmd() *cobra.Command {
 				if err := c.do(cmd.Context(), http.MethodPost, "/api/apps/"+url.PathEscape(args[0])+"/"+action.use, nil, &out); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "sent %s to the rollout of %s\n", action.use, args[0])
+				fmt.Fprintf(cmd.OutOrStdout(), "sent %s to the rollout of %s\n", action.use, envApp(c.env, args[0]))
 				return nil
 			},
 		}
+		addEnvFlag(sub)
 		addServerFlags(sub)
 		cmd.AddCommand(sub)
 	}
@@ -240,14 +162,32 @@ func newRolloutCmd() *cobra.Command {
 func newLogsCmd() *cobra.Command {
 	var follow bool
 	var tail int
+	var vf verifyFlags
 	cmd := &cobra.Command{
 		Use:   "logs APP [SERVICE]",
-		Short: "Show the output of an app's containers",
-		Args:  cobra.RangeArgs(1, 2),
+		Short: "Show the output of an app's containers, or of its verification jobs",
+		Long: `Show the output of an app's containers (of one service's, with SERVICE).
+
+With --verify, show instead what the verification jobs (x-berth.verify)
+of a revision wrote, as berth kept it with the revision: of the newest
+revision that ran one, or of --revision N; each run is headed by its
+service, where in the rollout it ran and its result. --tail applies to
+each run's output; --follow does not go with --verify.`,
+		Example: `  berth logs shop
+  berth logs shop web -f --tail 20
+  berth logs shop --verify
+  berth logs shop web --verify --revision 7`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := vf.check(cmd); err != nil {
+				return err
+			}
 			c, err := newAPIClient(cmd)
 			if err != nil {
 				return err
+			}
+			if vf.verify {
+				return showVerifyLogs(cmd, c, args[0], strings.Join(args[1:], ""), vf.revision, tail)
 			}
 			q := url.Values{"follow": {strconv.FormatBool(follow)}, "tail": {strconv.Itoa(tail)}}
 			if len(args) == 2 {
@@ -264,6 +204,8 @@ func newLogsCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output")
 	cmd.Flags().IntVar(&tail, "tail", 0, "only the last N lines of each container (0: all)")
+	vf.add(cmd)
+	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/deploy"
 )
 
 // Environment variables of the commands that talk to a running server.
@@ -27,6 +29,9 @@ type apiClient struct {
 	user     string
 	password string
 	http     *http.Client
+	// env is the environment of the app a command acts on (--env), ""
+	// for the server's default: the first.
+	env string
 }
 
 // addServerFlags adds --server and --user to cmd.
@@ -48,6 +53,9 @@ func newAPIClient(cmd *cobra.Command) (*apiClient, error) {
 		return nil, fmt.Errorf("--server %q: want an http:// or https:// URL", server)
 	}
 	c := &apiClient{base: u, user: user, http: &http.Client{}}
+	if cmd.Flags().Lookup("env") != nil {
+		c.env, _ = cmd.Flags().GetString("env")
+	}
 	if user != "" {
 		c.password = os.Getenv(envPassword)
 		if c.password == "" {
@@ -82,8 +90,10 @@ func (c *apiClient) send(ctx context.Context, method, path string, query url.Val
 }
 
 // open sends a request and returns the response of a success, for the
-// caller to read (and close); an error answer becomes an error.
+// caller to read (and close); an error answer becomes an error. A call
+// on one app goes to the client's environment.
 func (c *apiClient) open(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	query = c.withEnv(method, path, query)
 	u := *c.base
 	u.Path += path
 	u.RawQuery = query.Encode()
@@ -122,6 +132,9 @@ func (c *apiClient) open(ctx context.Context, method, path string, query url.Val
 	}
 	if json.Unmarshal(data, &e) == nil && e.Error != "" {
 		msg := fmt.Sprintf("%s: %s", res.Status, e.Error)
+		if app := appOfPath(method, path); res.StatusCode == http.StatusNotFound && app != "" && strings.Contains(e.Error, deploy.ErrAppUnknown.Error()) {
+			msg += c.whereRuns(ctx, app, query.Get("env"))
+		}
 		if e.RequestID != "" {
 			msg += fmt.Sprintf(" (request %s; the server's log has the details)", e.RequestID)
 		}

@@ -32,7 +32,10 @@ name, else its directory's. Every service's image is resolved to a digest,
 and the containers run that digest. Services roll out with their strategy:
 deploy.update_config (parallelism, delay, order, failure_action, monitor,
 max_failure_ratio) for rolling updates, and x-berth for routes, health
-checks, blue-green and canary.
+checks, blue-green and canary. A service's x-berth.verify job runs once
+the new version is healthy, against it through the proxy; a job that
+fails fails the rollout, which follows failure_action (berth history and
+berth logs APP --verify show its result and output).
 
 The rollout's progress is shown as it happens. The command exits 0 when
 the new revision is live, and 1 when it failed, was rolled back or was
@@ -45,10 +48,15 @@ their values.
 
 A deploy that would take a host the app serves off the proxy (a service
 removed, its x-berth.route gone or its host changed) is refused unless
---force is given.`,
+--force is given.
+
+With environments in berth.yaml, --env (or BERTH_ENV) says which one the
+app is deployed in; the default is the first. berth promote then takes
+the digests that run there on to the next.`,
 		Example: `  berth deploy -f compose.yaml
   berth deploy -f compose.yaml --image web=127.0.0.1:5000/shop/web:v1.4.2
-  berth deploy -f compose.yaml --detach`,
+  berth deploy -f compose.yaml --detach
+  berth deploy -f compose.yaml --env integration`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := newAPIClient(cmd)
@@ -59,7 +67,7 @@ removed, its x-berth.route gone or its host changed) is refused unless
 			if err != nil {
 				return err
 			}
-			req.Force = force
+			req.Force, req.Environment = force, c.env
 			var rev api.Revision
 			if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy", nil, req, &rev); err != nil {
 				return err
@@ -67,9 +75,9 @@ removed, its x-berth.route gone or its host changed) is refused unless
 			for _, w := range rev.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revision %d of %s\n", rev.Number, rev.App)
+			fmt.Fprintf(cmd.OutOrStdout(), "revision %d of %s\n", rev.Number, envApp(c.env, rev.App))
 			if detach {
-				fmt.Fprintf(cmd.OutOrStdout(), "rolling out in the background; see berth status %s\n", rev.App)
+				fmt.Fprintf(cmd.OutOrStdout(), "rolling out in the background; see berth status %s%s\n", rev.App, envArg(c.env))
 				return nil
 			}
 			return followRollout(cmd, c, rev.App, rev.Number, cmd.OutOrStdout())
@@ -79,6 +87,7 @@ removed, its x-berth.route gone or its host changed) is refused unless
 	cmd.Flags().StringArrayVar(&images, "image", nil, "use this image for a service: SERVICE=REF (repeatable)")
 	cmd.Flags().BoolVar(&detach, "detach", false, "start the rollout and return without following it")
 	cmd.Flags().BoolVar(&force, "force", false, "deploy even if a host the app serves would leave the proxy")
+	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
 }
@@ -105,7 +114,7 @@ func deployRequest(file string, images []string) (api.DeployRequest, error) {
 }
 
 // followRollout prints a rollout's events as they happen and fails unless
-// it ends live.
+// it ends live. The rollout is of app in the client's environment.
 func followRollout(cmd *cobra.Command, c *apiClient, app string, n int, out io.Writer) error {
 	res, err := c.open(cmd.Context(), http.MethodGet, "/api/apps/"+url.PathEscape(app)+"/revisions/"+strconv.Itoa(n)+"/events", nil, nil)
 	if err != nil {
@@ -131,11 +140,11 @@ func followRollout(cmd *cobra.Command, c *apiClient, app string, n int, out io.W
 		return fmt.Errorf("reading progress: %w", err)
 	}
 	if cmd.Context().Err() != nil {
-		fmt.Fprintf(out, "stopped watching; the rollout goes on: berth status %s\n", app)
+		fmt.Fprintf(out, "stopped watching; the rollout goes on: berth status %s%s\n", app, envArg(c.env))
 		return nil
 	}
 	if last == nil {
-		return fmt.Errorf("the server stopped before the rollout ended; see berth status %s", app)
+		return fmt.Errorf("the server stopped before the rollout ended; see berth status %s%s", app, envArg(c.env))
 	}
 	if last.Outcome != deploy.OutcomeSucceeded {
 		fmt.Fprintf(cmd.ErrOrStderr(), "revision %d %s: %s\n", n, last.Outcome, last.Reason)

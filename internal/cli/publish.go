@@ -24,7 +24,10 @@ type publishFlags struct {
 	allowDirty, allowFloating, insecure   bool
 	buildArgs, labels                     []string
 	fromImage, fromLayout                 string
-	output, progress, deployFile          string
+	output, progress                      string
+	// deploy is --deploy: a Compose file or an environment; compose is
+	// the Compose file of --deploy ENV.
+	deploy, compose string
 }
 
 func newPublishCmd() *cobra.Command {
@@ -53,12 +56,21 @@ robot token works), skipping layers the registry has and retrying
 transient errors.
 
 stdout gets one line, REPO:TAG@sha256:..., or a JSON object with
---output json; progress goes to stderr. --deploy FILE then deploys the
-Compose file with the new digest for every service whose image is this
-repository, and waits for the rollout.`,
+--output json; progress goes to stderr.
+
+--deploy then rolls the new digest out and waits for the rollout (exit 1
+when it fails). --deploy ENV (such as integration) deploys it into every
+app of that environment that runs this repository, each with the spec it
+runs there, for the services whose image is this repository; berth.yaml's
+promotion rules take it on from there. --deploy compose.yaml deploys that
+file's app with the new digest, in the environment --env or BERTH_ENV
+names (default the first); --deploy ENV --compose FILE does the same in
+ENV.`,
 		Example: `  berth publish --image 127.0.0.1:5000/shop/web
   berth publish --image shop/web --registry http://127.0.0.1:5000 --bump minor
   berth publish --image 127.0.0.1:5000/shop/web --build-arg VERSION=1.4.2 --deploy compose.yaml
+  berth publish --image 127.0.0.1:5000/shop/web --deploy integration
+  berth publish --image 127.0.0.1:5000/shop/web --deploy integration --compose deploy/shop.yaml
   berth publish --image 127.0.0.1:5000/shop/web --from-image shop-web:dev --allow-dirty --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -84,7 +96,10 @@ repository, and waits for the rollout.`,
 	fl.BoolVar(&f.insecure, "insecure", false, "talk plain HTTP to a registry that is not on loopback")
 	fl.StringVar(&f.output, "output", "text", "text (REPO:TAG@DIGEST) or json")
 	fl.StringVar(&f.progress, "progress", "auto", "auto, tty or plain")
-	fl.StringVar(&f.deployFile, "deploy", "", "then deploy this Compose file with the new digest and wait for the rollout")
+	fl.StringVar(&f.deploy, "deploy", "", "then deploy the new digest and wait for the rollout: an environment (into its apps that run this repository), or a Compose file")
+	fl.StringVar(&f.compose, "compose", "", "with --deploy ENV: deploy this Compose file's app there instead")
+	addEnvFlag(cmd)
+	cmd.Flags().Lookup("env").Usage = "with --deploy FILE: the environment to deploy in (default: the first in berth.yaml; env " + envEnvironment + ")"
 	addServerFlags(cmd)
 	return cmd
 }
@@ -126,7 +141,7 @@ func repository(image, registry string) (string, error) {
 // ref, for --deploy.
 func imagesFor(file, repo, ref string) (api.DeployRequest, error) {
 	if !fileExists(file) {
-		return api.DeployRequest{}, fmt.Errorf("--deploy %q: no such Compose file (deploying to a named environment needs environments, which berth does not have yet)", file)
+		return api.DeployRequest{}, fmt.Errorf("--deploy: no such Compose file %q", file)
 	}
 	req, err := deployRequest(file, nil)
 	if err != nil {
@@ -158,23 +173,54 @@ func repoOf(ref string) string {
 	return ref
 }
 
-// deployPublished deploys file with ref for the services of repo and
-// follows the rollout on out.
-func deployPublished(cmd *cobra.Command, file, repo, ref string, out io.Writer) (api.Revision, error) {
+// deployPublished deploys to.file in to.env with ref for the services of
+// repo and follows the rollout on out.
+func deployPublished(cmd *cobra.Command, to publishTarget, repo, ref string, out io.Writer) (api.Revision, error) {
 	c, err := newAPIClient(cmd)
 	if err != nil {
 		return api.Revision{}, err
 	}
-	req, err := imagesFor(file, repo, ref)
+	c = c.inEnv(to.env)
+	req, err := imagesFor(to.file, repo, ref)
 	if err != nil {
 		return api.Revision{}, err
 	}
+	req.Environment = to.env
 	var rev api.Revision
 	if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy", nil, req, &rev); err != nil {
 		return rev, err
 	}
-	fmt.Fprintf(out, "deploying revision %d of %s\n", rev.Number, rev.App)
+	for _, w := range rev.Warnings {
+		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+	fmt.Fprintf(out, "deploying revision %d of %s\n", rev.Number, envApp(to.env, rev.App))
 	return rev, followRollout(cmd, c, rev.App, rev.Number, out)
+}
+
+// deployIntoApps rolls the published image out in every app of env that
+// runs its repository, each with its own live spec, and follows the
+// rollouts one after the other; it fails when one of them failed.
+func deployIntoApps(cmd *cobra.Command, env, ref string, out io.Writer) ([]api.Revision, error) {
+	c, err := newAPIClient(cmd)
+	if err != nil {
+		return nil, err
+	}
+	c = c.inEnv(env)
+	var ans api.DeployImageAnswer
+	if err := c.send(cmd.Context(), http.MethodPost, "/api/apps/deploy-image", nil, api.DeployImageRequest{Image: ref, Environment: env}, &ans); err != nil {
+		return nil, err
+	}
+	var failed []string
+	for _, rev := range ans.Revisions {
+		fmt.Fprintf(out, "deploying revision %d of %s\n", rev.Number, envApp(env, rev.App))
+		if err := followRollout(cmd, c, rev.App, rev.Number, out); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", rev.App, err))
+		}
+	}
+	if len(failed) > 0 {
+		return ans.Revisions, fmt.Errorf("deploying %s: %s", ref, strings.Join(failed, "; "))
+	}
+	return ans.Revisions, nil
 }
 
 func printPublishJSON(w io.Writer, v any) error {

@@ -39,6 +39,9 @@ type publishOutput struct {
 	Pushed     int               `json:"layersPushed"`
 	Skipped    int               `json:"layersSkipped"`
 	Deployed   *api.Revision     `json:"deployed,omitempty"`
+	// Deployments are the rollouts of --deploy ENV without --compose:
+	// one per app of the environment that runs the repository.
+	Deployments []api.Revision `json:"deployments,omitempty"`
 }
 
 func runPublish(cmd *cobra.Command, f publishFlags) error {
@@ -51,6 +54,10 @@ func runPublish(cmd *cobra.Command, f publishFlags) error {
 		return fmt.Errorf("--progress %q: want auto, tty or plain", f.progress)
 	}
 	repo, err := repository(f.image, f.registry)
+	if err != nil {
+		return err
+	}
+	target, err := deployTarget(cmd, f)
 	if err != nil {
 		return err
 	}
@@ -135,8 +142,16 @@ func runPublish(cmd *cobra.Command, f publishFlags) error {
 		Size: res.Size, Version: rel.Version, Commit: rel.Commit, Branch: rel.Branch, Source: rel.Source,
 		Created: rel.Created, Dirty: rel.Dirty, TagFrom: rel.Kind, Labels: labels, Pushed: res.LayersPushed, Skipped: res.LayersSkipped,
 	}
-	if f.deployFile != "" {
-		rev, err := deployPublished(cmd, f.deployFile, repo, res.Ref(), stderr)
+	if target.live {
+		revs, err := deployIntoApps(cmd, target.env, res.Ref(), stderr)
+		out.Deployments = revs
+		if err != nil {
+			printPublished(cmd.OutOrStdout(), f.output, out)
+			return err
+		}
+	}
+	if target.file != "" {
+		rev, err := deployPublished(cmd, target, repo, res.Ref(), stderr)
 		if rev.Number > 0 {
 			out.Deployed = &rev
 		}

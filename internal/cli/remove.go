@@ -22,9 +22,13 @@ neither be rolled back nor reconciled. Images stay in the registry.
 A rollout in progress must finish or be aborted first.
 
 The app's named volumes, and the data in them, are kept: deploying the
-app again finds them. --volumes removes them too.`,
+app again finds them. --volumes removes them too.
+
+With environments, only the app of one environment is removed: the first,
+or the one --env names.`,
 		Example: `  berth remove shop --yes
-  berth remove shop --yes --volumes   # and delete its data`,
+  berth remove shop --yes --volumes   # and delete its data
+  berth remove shop --yes --env integration`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !yes {
@@ -51,12 +55,13 @@ app again finds them. --volumes removes them too.`,
 				kept = "its volumes deleted"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed %s: %d containers stopped, %s off the proxy, %d revisions forgotten, %s\n",
-				r.App, r.Containers, hosts, r.Revisions, kept)
+				envApp(c.env, r.App), r.Containers, hosts, r.Revisions, kept)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "confirm the removal")
 	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the app's named volumes and their data")
+	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
 }

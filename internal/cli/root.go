@@ -43,6 +43,7 @@ and every other OCI client.`,
 	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
 		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newPublishCmd(), newDemoCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())
 	root.AddCommand(newSourceCmd(), newSyncCmd())
+	root.AddCommand(newPromoteCmd(), newApproveCmd(), newPipelineCmd())
 	return root
 }
 

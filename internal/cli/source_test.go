@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -74,7 +75,7 @@ func TestSourceAddWritesTheConfig(t *testing.T) {
 			cfg := loadConfigFile(t, path)
 			want := config.NewSource("config", "")
 			tt.want(&want)
-			if len(cfg.Sources) != 1 || cfg.Sources[0] != want {
+			if len(cfg.Sources) != 1 || !reflect.DeepEqual(cfg.Sources[0], want) {
 				t.Fatalf("sources %+v\nwant %+v", cfg.Sources, want)
 			}
 		})

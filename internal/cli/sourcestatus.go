@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-dev/berth/internal/api"
+	"github.com/berth-dev/berth/internal/config"
 )
 
 func newSourceListCmd() *cobra.Command {
@@ -76,7 +78,9 @@ to or why it does not apply, and the files it ignored, with why.`,
 	return cmd
 }
 
-// printSourceStatus writes st for a person to read.
+// printSourceStatus writes st for a person to read; the apps' ENV
+// column shows once an app runs in another environment than the
+// default one.
 func printSourceStatus(w io.Writer, st api.SourceStatus) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "source:\t%s\n", st.Name)
@@ -109,11 +113,18 @@ func printSourceStatus(w io.Writer, st api.SourceStatus) error {
 		fmt.Fprintln(w, "no apps")
 	} else {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		envs := slices.ContainsFunc(st.Apps, func(a api.SourceApp) bool { return a.Env != "" && a.Env != config.DefaultEnvironment })
+		if envs {
+			fmt.Fprint(tw, "ENV\t")
+		}
 		fmt.Fprintln(tw, "APP\tFILE\tREVISION\tCOMMIT\tSTATE")
 		for _, a := range st.Apps {
 			rev := "-"
 			if a.Revision > 0 {
 				rev = fmt.Sprint(a.Revision)
+			}
+			if envs {
+				fmt.Fprintf(tw, "%s\t", dash(a.Env))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.App, a.File, rev, dash(shortCommit(a.Commit)), appState(a))
 		}

@@ -97,10 +97,14 @@ type sourceYAML struct {
 	Auth     *SourceAuth    `yaml:"auth,omitempty"`
 	Webhook  *SourceWebhook `yaml:"webhook,omitempty"`
 	Commit   *SourceCommit  `yaml:"commit,omitempty"`
+	// Environment and Environments are written when set.
+	Environment  string            `yaml:"environment,omitempty"`
+	Environments map[string]string `yaml:"environments,omitempty"`
 }
 
 func sourceNode(s Source) (*yaml.Node, error) {
-	out := sourceYAML{Name: s.Name, URL: s.URL, Branch: s.Branch, Path: s.Path, Suspend: s.Suspend}
+	out := sourceYAML{Name: s.Name, URL: s.URL, Branch: s.Branch, Path: s.Path, Suspend: s.Suspend,
+		Environment: s.Environment, Environments: s.Environments}
 	if s.Interval != DefaultSourceInterval {
 		out.Interval = formatDuration(s.Interval)
 	}

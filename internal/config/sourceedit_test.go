@@ -29,7 +29,7 @@ func TestAddSourceToTheTemplate(t *testing.T) {
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	if len(cfg.Sources) != 1 || cfg.Sources[0] != s {
+	if len(cfg.Sources) != 1 || !cfg.Sources[0].Equal(s) {
 		t.Fatalf("sources %+v, want %+v", cfg.Sources, s)
 	}
 }
@@ -51,7 +51,7 @@ func TestAddSourceWritesWhatDiffersFromTheDefaults(t *testing.T) {
 			t.Errorf("lacks %q:\n%s", want, got)
 		}
 	}
-	if len(cfg.Sources) != 1 || cfg.Sources[0] != s {
+	if len(cfg.Sources) != 1 || !cfg.Sources[0].Equal(s) {
 		t.Fatalf("sources %+v, want %+v", cfg.Sources, s)
 	}
 }

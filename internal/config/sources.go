@@ -38,6 +38,14 @@ type Source struct {
 	Auth    SourceAuth    `yaml:"auth"`
 	Webhook SourceWebhook `yaml:"webhook"`
 	Commit  SourceCommit  `yaml:"commit"`
+	// Environment is the environment the source's apps run in; empty
+	// means the first one (see Config.Envs).
+	Environment string `yaml:"environment"`
+	// Environments maps folders, relative to Path, to environments: an
+	// app file under a folder runs in its environment (the deepest
+	// folder wins), any other in Environment. One repository can so
+	// hold envs/integration/shop and envs/production/shop.
+	Environments map[string]string `yaml:"environments"`
 }
 
 // SourceAuth names the credentials of a source's repository. All are
@@ -307,6 +315,7 @@ func (s Source) problems() []problem {
 	if at := strings.IndexByte(au.Email, '@'); at <= 0 || at == len(au.Email)-1 || strings.ContainsAny(au.Email, "<> \t\n\r") {
 		add("commit.author.email", "%q: want an address such as berth@example.com", au.Email)
 	}
+	out = append(out, s.envProblems()...)
 	slices.SortFunc(out, func(a, b problem) int { return strings.Compare(a.key, b.key) })
 	return out
 }
@@ -333,6 +342,7 @@ func (c Config) validateSources() []error {
 		} else {
 			where[at] = i
 		}
+		errs = append(errs, c.sourceEnvErrors(i, s)...)
 	}
 	return errs
 }

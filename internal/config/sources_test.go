@@ -25,7 +25,7 @@ func TestLoadSourceAppliesTheDefaults(t *testing.T) {
 	}
 	s := c.Sources[0]
 	want := NewSource("config", "https://git.example.com/ops/config.git")
-	if s != want {
+	if !s.Equal(want) {
 		t.Fatalf("source\n%+v\nwant\n%+v", s, want)
 	}
 	if s.Branch != "main" || s.Interval != time.Minute || !s.Prune || s.Suspend || s.Path != "" ||
@@ -68,7 +68,7 @@ func TestLoadSourceReadsEverySetting(t *testing.T) {
 		Webhook: SourceWebhook{SecretFile: "/etc/berth/hook-secret"},
 		Commit:  SourceCommit{Author: SourceAuthor{Name: "Deploy Bot", Email: "deploy@example.com"}},
 	}
-	if got != want {
+	if !got.Equal(want) {
 		t.Fatalf("source\n%+v\nwant\n%+v", got, want)
 	}
 	if !got.Webhook.Enabled() || !c.Sources[1].Prune {

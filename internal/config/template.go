@@ -78,6 +78,24 @@ gc:
 #     repos: "apps/**"
 webhooks: []
 
+# Stages apps run in, in order; none means one, which is never named.
+# The same app runs in each with its own containers, networks, volumes
+# and history; host_suffix is appended to its route hosts there
+# (shop -> shop.int.example.com). A promotion takes the digests that run,
+# healthy and verified, in "from" and rolls them out here with this
+# environment's own spec: by itself once they have run for "after" with
+# auto: true, after "berth approve APP --env NAME" with approval: manual,
+# else when someone runs "berth promote APP --to NAME". e.g.
+#   - name: integration
+#     host_suffix: int.example.com
+#   - name: qa
+#     host_suffix: qa.example.com
+#     promotion: {from: integration, auto: true, after: 10m}
+#   - name: production
+#     host_suffix: example.com
+#     promotion: {from: qa, require: [healthy, verified], approval: manual}
+environments: []
+
 # Git repositories whose Compose files berth applies and keeps applied:
 # a change in git is rolled out, a change made by hand on the host is
 # undone. Secrets are named, never written here: a file or an
@@ -90,6 +108,11 @@ webhooks: []
 #     path: apps            # the directory that holds the Compose files
 #     interval: 1m          # how often to fetch when no webhook says
 #     prune: true           # remove an app whose file leaves the source
+#     # With environments declared: where the source's apps run (default
+#     # the first environment), or by folder, relative to path, so that
+#     # apps/integration/shop and apps/production/shop are one app in two.
+#     # environment: production
+#     # environments: {integration: integration, production: production}
 #     auth:
 #       username: berth
 #       password_env: GIT_TOKEN        # or password_file

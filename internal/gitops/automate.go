@@ -14,7 +14,8 @@ import (
 	"github.com/berth-dev/berth/internal/spec"
 )
 
-// update is an image that automation writes into a file.
+// update is an image that automation writes into a file; app is as
+// Controller.label names it.
 type update struct {
 	app, service, file string
 	oldTag, oldDigest  string
@@ -27,12 +28,12 @@ type update struct {
 // commit, pushed before it returns. It returns that commit, "" for none.
 func (s *source) automate(ctx context.Context, repo *gitsource.Repo, v *commitView) (string, error) {
 	var ups []update
-	for _, name := range slices.Sorted(maps.Keys(v.apps)) {
-		d := v.apps[name]
-		if d.problem != "" || s.isSuspended(name) {
+	for _, id := range slices.SortedFunc(maps.Keys(v.apps), compareIDs) {
+		d := v.apps[id]
+		if d.problem != "" || s.isSuspended(id.key()) {
 			continue
 		}
-		if r, err := get[restore](s.c.st, bucketRestores, name); err != nil || r != nil {
+		if r, err := get[restore](s.c.st, bucketRestores, id.key()); err != nil || r != nil {
 			continue
 		}
 		for _, svc := range d.app.Services {
@@ -44,7 +45,8 @@ func (s *source) automate(ctx context.Context, repo *gitsource.Repo, v *commitVi
 				if ctx.Err() != nil {
 					return "", ctx.Err()
 				}
-				s.c.log.Warn("image automation could not look at the registry", "source", s.cfg.Name, "app", name, "service", svc.Name, "err", err)
+				s.c.log.Warn("image automation could not look at the registry", "source", s.cfg.Name, "app", id.name, "env", id.env,
+					"service", svc.Name, "err", err)
 				continue
 			}
 			if ok {
@@ -103,7 +105,7 @@ func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (upd
 	if cur == "" {
 		cur = d.images[svc.Name].Digest
 	}
-	u := update{app: d.name, service: svc.Name, file: d.file, oldTag: tag, oldDigest: cur}
+	u := update{app: s.c.label(d.id()), service: svc.Name, file: d.file, oldTag: tag, oldDigest: cur}
 	offer := func(t string, pin bool) (bool, error) {
 		img, err := s.c.reg.Resolve(ctx, base+":"+t)
 		if err != nil {
@@ -112,7 +114,7 @@ func (s *source) propose(ctx context.Context, d *desired, svc spec.Service) (upd
 		if img.Digest == cur && !pin {
 			return false, nil
 		}
-		if no, err := s.c.st.rejected(d.name, svc.Name, img.Digest); err != nil || no {
+		if no, err := s.c.st.rejected(d.id().key(), svc.Name, img.Digest); err != nil || no {
 			return false, err
 		}
 		u.newTag, u.newDigest, u.image = t, img.Digest, base+":"+t+"@"+img.Digest

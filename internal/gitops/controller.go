@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +16,8 @@ import (
 	"github.com/berth-dev/berth/internal/deploy"
 )
 
-// Engine is what the controller drives: the deploy engine.
+// Engine is what the controller drives: the deploy engine of one
+// environment.
 type Engine interface {
 	Deploy(ctx context.Context, req deploy.Request) (deploy.Revision, error)
 	Remove(ctx context.Context, app string, opts deploy.RemoveOptions) (deploy.Removed, error)
@@ -49,12 +51,15 @@ type Options struct {
 
 // Controller follows the sources of the configuration.
 type Controller struct {
-	log    *slog.Logger
-	engine Engine
-	reg    Registry
-	opts   Options
-	dir    string
-	st     *state
+	log *slog.Logger
+	// engines are the deploy engines by environment; def is the
+	// environment of a source that names none.
+	engines map[string]Engine
+	def     string
+	reg     Registry
+	opts    Options
+	dir     string
+	st      *state
 	// appMu serialises changes to the state of apps: a source's worker
 	// deploying one and the engine saying how a rollout ended.
 	appMu sync.Mutex
@@ -66,8 +71,13 @@ type Controller struct {
 }
 
 // New opens the controller's state under dataDir; sources follow once
-// Run starts, and Set changes them.
-func New(dataDir string, engine Engine, reg Registry, log *slog.Logger, opts Options) (*Controller, error) {
+// Run starts, and Set changes them. engines are the deploy engines by
+// environment, and defaultEnv, one of them, is where the apps of a
+// source that names no environment run.
+func New(dataDir string, engines map[string]Engine, defaultEnv string, reg Registry, log *slog.Logger, opts Options) (*Controller, error) {
+	if _, ok := engines[defaultEnv]; !ok {
+		return nil, fmt.Errorf("opening git sync: no deploy engine for the default environment %q", defaultEnv)
+	}
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -85,7 +95,10 @@ func New(dataDir string, engine Engine, reg Registry, log *slog.Logger, opts Opt
 	if err != nil {
 		return nil, err
 	}
-	return &Controller{log: log, engine: engine, reg: reg, opts: opts, dir: dir, st: st, sources: map[string]*source{}}, nil
+	return &Controller{
+		log: log, engines: maps.Clone(engines), def: defaultEnv, reg: reg, opts: opts, dir: dir, st: st,
+		sources: map[string]*source{},
+	}, nil
 }
 
 // Set puts the sources of a configuration in force: new ones start,
@@ -99,7 +112,7 @@ func (c *Controller) Set(sources []config.Source) {
 	var stopping []*source
 	c.mu.Lock()
 	for name, s := range c.sources {
-		if cfg, ok := want[name]; !ok || cfg != s.cfg {
+		if cfg, ok := want[name]; !ok || !cfg.Equal(s.cfg) {
 			stopping = append(stopping, s)
 			delete(c.sources, name)
 		}
@@ -198,14 +211,14 @@ func (c *Controller) Sync(ctx context.Context, name string) (api.SourceStatus, e
 	if err != nil {
 		return api.SourceStatus{}, err
 	}
-	if _, err := s.sync(ctx); err != nil {
+	if err := s.sync(ctx); err != nil {
 		return api.SourceStatus{}, err
 	}
 	for _, a := range s.status().Apps {
 		if a.App == "" {
 			continue
 		}
-		if err := c.waitRollout(ctx, a.App); err != nil {
+		if err := c.waitRollout(ctx, c.idOf(a.Env, a.App)); err != nil {
 			return api.SourceStatus{}, err
 		}
 	}
@@ -213,24 +226,30 @@ func (c *Controller) Sync(ctx context.Context, name string) (api.SourceStatus, e
 }
 
 // waitRollout waits until app has no rollout in progress.
-func (c *Controller) waitRollout(ctx context.Context, app string) error {
+func (c *Controller) waitRollout(ctx context.Context, id appID) error {
+	eng, err := c.engine(id.env)
+	if err != nil {
+		return nil
+	}
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
-		st, err := c.engine.Status(ctx, app)
+		st, err := eng.Status(ctx, id.name)
 		if err != nil || st.Rollout == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for the rollout of %s: %w", app, ctx.Err())
+			return fmt.Errorf("waiting for the rollout of %s: %w", c.label(id), ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
 // Suspend stops applying a source, or only app of it ("" for all),
-// until Resume; the suspension survives restarts.
+// until Resume; the suspension survives restarts. app is ENV/APP for
+// one environment's app, a bare name for that app in every
+// environment the source holds it for.
 func (c *Controller) Suspend(name, app string) (api.SourceStatus, error) {
 	return c.setSuspended(name, app, true)
 }
@@ -245,17 +264,24 @@ func (c *Controller) setSuspended(name, app string, on bool) (api.SourceStatus, 
 	if err != nil {
 		return api.SourceStatus{}, err
 	}
+	keys := []string{""}
 	if app != "" {
-		a, err := c.st.app(app)
+		ids, err := c.appsNamed(name, app)
 		if err != nil {
 			return api.SourceStatus{}, err
 		}
-		if a == nil || a.Source != name {
+		if len(ids) == 0 {
 			return api.SourceStatus{}, fmt.Errorf("%w: %s holds no app %s", api.ErrSourceAppUnknown, name, app)
 		}
+		keys = keys[:0]
+		for _, id := range ids {
+			keys = append(keys, id.key())
+		}
 	}
-	if err := c.st.setSuspended(name, app, on); err != nil {
-		return api.SourceStatus{}, err
+	for _, k := range keys {
+		if err := c.st.setSuspended(name, k, on); err != nil {
+			return api.SourceStatus{}, err
+		}
 	}
 	what := "source"
 	if app != "" {
@@ -270,10 +296,12 @@ func (c *Controller) setSuspended(name, app string, on bool) (api.SourceStatus, 
 	return s.status(), nil
 }
 
-// ManagedBy names the source that holds app, "" for none, and whether
-// that source or the app is suspended: what an ad-hoc deploy warns of.
-func (c *Controller) ManagedBy(app string) (source string, suspended bool) {
-	a, err := c.st.app(app)
+// ManagedBy names the source that holds app in env ("" for the default
+// environment), "" for none, and whether that source or the app is
+// suspended: what an ad-hoc deploy warns of.
+func (c *Controller) ManagedBy(env, app string) (source string, suspended bool) {
+	key := c.idOf(env, app).key()
+	a, err := c.st.app(key)
 	if err != nil || a == nil {
 		return "", false
 	}
@@ -281,7 +309,7 @@ func (c *Controller) ManagedBy(app string) (source string, suspended bool) {
 	if err != nil {
 		return "", false
 	}
-	return a.Source, s.isSuspended(app)
+	return a.Source, s.isSuspended(key)
 }
 
 // WebhookSecret returns the secret a push webhook for source must be

@@ -8,6 +8,13 @@
 // that git keeps saying what runs and automation never proposes the
 // abandoned image again.
 //
+// Apps belong to environments: a source's apps run in its environment,
+// or in the one its folder maps to, each environment with its deploy
+// engine; one source may so hold an app of one name for two
+// environments. A promotion into an app a source holds (Promote, for
+// the pipeline) is a commit of the digests to that environment's file,
+// applied at once, whose rollout records where the digests came from.
+//
 // One worker per source does all of a source's work, one pass at a
 // time: fetch, image automation, apply, prune. A pass starts on the
 // source's interval, on a push webhook, on berth sync, on a registry

@@ -23,6 +23,7 @@ import (
 // desired is an app as a commit of its source says it.
 type desired struct {
 	name string
+	env  string // the environment it runs in, by its file's folder
 	file string
 	in   spec.Input
 	app  *spec.App
@@ -33,6 +34,8 @@ type desired struct {
 	// problem says why the app cannot apply: file:line: key: message.
 	problem string
 }
+
+func (d *desired) id() appID { return appID{env: d.env, name: d.name} }
 
 // digests are the app's images by service.
 func (d *desired) digests() map[string]string {
@@ -45,9 +48,8 @@ func (d *desired) digests() map[string]string {
 
 // commitView is what a commit of a source holds.
 type commitView struct {
-	apps   map[string]*desired // by app name
-	byFile map[string]string   // file -> app, for the files that name one
-	broken map[string]string   // file -> why it does not read as an app
+	apps   map[appID]*desired
+	broken map[string]string // file -> why it does not read as an app
 	notes  []string
 	repos  map[string]bool // image repositories of this registry's form, without host
 }
@@ -58,7 +60,7 @@ func (s *source) read(ctx context.Context, repo *gitsource.Repo, hash string) (*
 	if err != nil {
 		return nil, err
 	}
-	v := &commitView{apps: map[string]*desired{}, byFile: map[string]string{}, broken: map[string]string{}, repos: map[string]bool{}}
+	v := &commitView{apps: map[appID]*desired{}, broken: map[string]string{}, repos: map[string]bool{}}
 	for _, f := range files {
 		if !looksLikeCompose(f.Data) {
 			v.notes = append(v.notes, f.Path+": not a Compose file (no services)")
@@ -72,12 +74,11 @@ func (s *source) read(ctx context.Context, repo *gitsource.Repo, hash string) (*
 			v.broken[f.Path] = err.Error()
 			continue
 		}
-		if other, ok := v.apps[d.name]; ok {
-			v.broken[f.Path] = fmt.Sprintf("%s: app %s is already defined by %s; give one of them another name:", f.Path, d.name, other.file)
+		if other, ok := v.apps[d.id()]; ok {
+			v.broken[f.Path] = fmt.Sprintf("%s: app %s is already defined by %s; give one of them another name:", f.Path, s.c.label(d.id()), other.file)
 			continue
 		}
-		v.apps[d.name] = d
-		v.byFile[f.Path] = d.name
+		v.apps[d.id()] = d
 		for _, svc := range d.app.Services {
 			_, r, _, _ := reference.Split(svc.Image)
 			v.repos[r] = true
@@ -119,7 +120,7 @@ func (s *source) readApp(ctx context.Context, repo *gitsource.Repo, hash string,
 	if err != nil {
 		return nil, err
 	}
-	d := &desired{name: app.Name, file: f.Path, in: in, app: app, inputs: inputsDigest(in), images: map[string]deploy.ServiceImage{}}
+	d := &desired{name: app.Name, env: s.envOf(f.Path), file: f.Path, in: in, app: app, inputs: inputsDigest(in), images: map[string]deploy.ServiceImage{}}
 	for _, svc := range app.Services {
 		img, err := s.c.reg.Resolve(ctx, svc.Image)
 		if err != nil {

@@ -21,18 +21,20 @@ import (
 // git changes, its new images are rejected, and the images that run
 // again are written back to git; a rollback by hand of an app from git
 // is written back the same way. Anything else done by hand is left
-// for the next pass to undo. It only records and wakes the source's
-// worker, which does the git work.
+// for the next pass to undo. ended.Environment says which engine's
+// rollout it was. It only records and wakes the source's worker, which
+// does the git work.
 func (c *Controller) OnEnd(ended deploy.Revision, wasLive *deploy.Revision) {
 	if err := c.onEnd(ended, wasLive); err != nil {
-		c.log.Error("recording the end of a rollout for git sync", "app", ended.App, "revision", ended.Number, "err", err)
+		c.log.Error("recording the end of a rollout for git sync", "app", ended.App, "env", ended.Environment, "revision", ended.Number, "err", err)
 	}
 }
 
 func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) error {
 	c.appMu.Lock()
 	defer c.appMu.Unlock()
-	a, err := c.st.app(ended.App)
+	id := c.idOf(ended.Environment, ended.App)
+	a, err := c.st.app(id.key())
 	if err != nil || a == nil {
 		return err
 	}
@@ -52,17 +54,18 @@ func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) erro
 		case deploy.OutcomeRolledBack, deploy.OutcomeAborted, deploy.OutcomeFailed:
 			a.Failed, a.Attempt, a.FailReason = a.Attempt, nil, reasonOf(ended)
 			if wasLive != nil && ended.Outcome != deploy.OutcomeFailed {
-				if err := c.rejectAndRestore(ended.App, s.cfg.Name, ended, *wasLive, a.FailReason); err != nil {
+				if err := c.rejectAndRestore(id, s.cfg.Name, ended, *wasLive, a.FailReason); err != nil {
 					return err
 				}
 			}
 		default:
 			return nil
 		}
-	case !ours && ended.RollbackOf != 0 && ended.Outcome == deploy.OutcomeSucceeded && wasLive != nil && !s.isSuspended(ended.App):
-		c.log.Info("a rollback by hand of an app from git: writing it to git", "app", ended.App, "revision", ended.Number, "from", wasLive.Number)
+	case !ours && ended.RollbackOf != 0 && ended.Outcome == deploy.OutcomeSucceeded && wasLive != nil && !s.isSuspended(id.key()):
+		c.log.Info("a rollback by hand of an app from git: writing it to git", "app", id.name, "env", id.env,
+			"revision", ended.Number, "from", wasLive.Number)
 		reason := fmt.Sprintf("rolled back by %s from revision %d", ended.Actor, wasLive.Number)
-		if err := c.rejectAndRestore(ended.App, s.cfg.Name, *wasLive, ended, reason); err != nil {
+		if err := c.rejectAndRestore(id, s.cfg.Name, *wasLive, ended, reason); err != nil {
 			return err
 		}
 		a.Attempt = nil
@@ -70,7 +73,7 @@ func (c *Controller) onEnd(ended deploy.Revision, wasLive *deploy.Revision) erro
 		// By hand: git wins at the next pass.
 		return nil
 	}
-	if err := c.st.putApp(ended.App, a); err != nil {
+	if err := c.st.putApp(id.key(), a); err != nil {
 		return err
 	}
 	s.kick()
@@ -86,16 +89,16 @@ func reasonOf(r deploy.Revision) string {
 
 // rejectAndRestore rejects the images of from that to does not run and
 // queues writing to's images back to git.
-func (c *Controller) rejectAndRestore(app, source string, from, to deploy.Revision, reason string) error {
+func (c *Controller) rejectAndRestore(id appID, source string, from, to deploy.Revision, reason string) error {
 	for svc, p := range from.Services {
 		if q, ok := to.Services[svc]; ok && q.Digest == p.Digest {
 			continue
 		}
-		if err := c.st.reject(app, svc, p.Digest, rejection{Revision: from.Number, Reason: reason, At: time.Now()}); err != nil {
+		if err := c.st.reject(id.key(), svc, p.Digest, rejection{Revision: from.Number, Reason: reason, At: time.Now()}); err != nil {
 			return err
 		}
 	}
-	return put(c.st, bucketRestores, app, restore{Source: source, From: from.Number, To: to.Number, Reason: reason})
+	return put(c.st, bucketRestores, id.key(), restore{Source: source, From: from.Number, To: to.Number, Reason: reason})
 }
 
 // writeRestores writes the rollbacks of the source's apps still to be
@@ -106,12 +109,12 @@ func (s *source) writeRestores(ctx context.Context, repo *gitsource.Repo) (strin
 		return "", err
 	}
 	last := ""
-	for _, app := range slices.Sorted(maps.Keys(pending)) {
-		r := pending[app]
+	for _, key := range slices.Sorted(maps.Keys(pending)) {
+		r := pending[key]
 		if r.Source != s.cfg.Name {
 			continue
 		}
-		c, err := s.writeRestore(ctx, repo, app, r)
+		c, err := s.writeRestore(ctx, repo, parseKey(key), r)
 		if err != nil {
 			return last, err
 		}
@@ -125,15 +128,16 @@ func (s *source) writeRestores(ctx context.Context, repo *gitsource.Repo) (strin
 // writeRestore writes one rollback: the file's images set to those of
 // revision r.To, or, when the failure was not an image (the images are
 // the same), the spec r.To was deployed from.
-func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app string, r restore) (string, error) {
-	a, err := s.c.st.app(app)
+func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, id appID, r restore) (string, error) {
+	key, app := id.key(), s.c.label(id)
+	a, err := s.c.st.app(key)
 	if err != nil {
 		return "", err
 	}
-	revs, err := s.revisions(app, r.From, r.To)
+	revs, err := s.revisions(id, r.From, r.To)
 	if a == nil || err != nil {
-		s.c.log.Warn("a rollback cannot be written to git: its revisions are gone", "app", app, "err", err)
-		return "", del(s.c.st, bucketRestores, app)
+		s.c.log.Warn("a rollback cannot be written to git: its revisions are gone", "app", id.name, "env", id.env, "err", err)
+		return "", del(s.c.st, bucketRestores, key)
 	}
 	from, to := revs[r.From], revs[r.To]
 	type change struct{ service, from, to string }
@@ -176,7 +180,7 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 			}
 			if configChanged {
 				s.c.log.Warn("a rollback is written to git as images only: the file changed since, so the rest of what failed stays",
-					"app", app, "file", a.File)
+					"app", id.name, "env", id.env, "file", a.File)
 			}
 			for _, ch := range changes {
 				if data, err = spec.SetImage(data, ch.service, ch.to); err != nil {
@@ -191,12 +195,12 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 	case err != nil:
 		var ee *spec.EditError
 		if errors.As(err, &ee) || errors.Is(err, spec.ErrNotEditable) {
-			s.c.log.Error("a rollback cannot be written to git; write it by hand", "app", app, "file", a.File, "err", err)
-			return "", del(s.c.st, bucketRestores, app)
+			s.c.log.Error("a rollback cannot be written to git; write it by hand", "app", id.name, "env", id.env, "file", a.File, "err", err)
+			return "", del(s.c.st, bucketRestores, key)
 		}
 		return "", fmt.Errorf("writing the rollback of %s to git: %w", app, err)
 	default:
-		s.c.log.Info("rollback written to git", "source", s.cfg.Name, "app", app, "revision", r.To, "commit", short(c.Hash))
+		s.c.log.Info("rollback written to git", "source", s.cfg.Name, "app", id.name, "env", id.env, "revision", r.To, "commit", short(c.Hash))
 	}
 	// What runs is what git now says: adopt it without a rollout.
 	digests := map[string]string{}
@@ -205,20 +209,24 @@ func (s *source) writeRestore(ctx context.Context, repo *gitsource.Repo, app str
 	}
 	s.c.appMu.Lock()
 	defer s.c.appMu.Unlock()
-	if a, err = s.c.st.app(app); err != nil || a == nil {
-		return "", errors.Join(err, del(s.c.st, bucketRestores, app))
+	if a, err = s.c.st.app(key); err != nil || a == nil {
+		return "", errors.Join(err, del(s.c.st, bucketRestores, key))
 	}
 	a.Applied = &applied{Commit: c.Hash, Digests: digests, Revision: r.To}
 	a.Attempt = nil
-	if err := s.c.st.putApp(app, a); err != nil {
+	if err := s.c.st.putApp(key, a); err != nil {
 		return "", err
 	}
-	return c.Hash, del(s.c.st, bucketRestores, app)
+	return c.Hash, del(s.c.st, bucketRestores, key)
 }
 
-// revisions reads revisions of app from the engine, by number.
-func (s *source) revisions(app string, numbers ...int) (map[int]deploy.Revision, error) {
-	revs, err := s.c.engine.History(app, 1000)
+// revisions reads revisions of an app from its engine, by number.
+func (s *source) revisions(id appID, numbers ...int) (map[int]deploy.Revision, error) {
+	eng, err := s.c.engine(id.env)
+	if err != nil {
+		return nil, err
+	}
+	revs, err := eng.History(id.name, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +238,7 @@ func (s *source) revisions(app string, numbers ...int) (map[int]deploy.Revision,
 	}
 	for _, n := range numbers {
 		if _, ok := out[n]; !ok {
-			return nil, fmt.Errorf("revision %d of %s is not in its history", n, app)
+			return nil, fmt.Errorf("revision %d of %s is not in its history", n, s.c.label(id))
 		}
 	}
 	return out, nil

@@ -26,15 +26,10 @@ type source struct {
 	started atomic.Bool
 
 	mu      sync.Mutex
-	waiters []chan passResult // for the next pass
+	waiters []chan error // for the next pass
+	promos  []*promotion // for the next pass to write and apply
 	view    view
 	repos   map[string]bool // repositories of the images its apps use
-}
-
-// passResult is what a pass did, for Sync.
-type passResult struct {
-	started []string // apps whose rollout it started
-	err     error
 }
 
 func newSource(c *Controller, cfg config.Source) *source {
@@ -75,19 +70,19 @@ func (s *source) stop() {
 }
 
 // sync asks for a pass and waits for it.
-func (s *source) sync(ctx context.Context) ([]string, error) {
-	w := make(chan passResult, 1)
+func (s *source) sync(ctx context.Context) error {
+	w := make(chan error, 1)
 	s.mu.Lock()
 	s.waiters = append(s.waiters, w)
 	s.mu.Unlock()
 	s.kick()
 	select {
-	case r := <-w:
-		return r.started, r.err
+	case err := <-w:
+		return err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("syncing source %s: %w", s.cfg.Name, ctx.Err())
+		return fmt.Errorf("syncing source %s: %w", s.cfg.Name, ctx.Err())
 	case <-s.done:
-		return nil, fmt.Errorf("syncing source %s: it stopped", s.cfg.Name)
+		return fmt.Errorf("syncing source %s: it stopped", s.cfg.Name)
 	}
 }
 
@@ -97,8 +92,9 @@ func (s *source) uses(repo string) bool {
 	return s.repos[repo]
 }
 
-// isSuspended says whether the source, or app of it when not "", is
-// suspended, by its configuration or by berth source suspend.
+// isSuspended says whether the source, or app of it when not "" (its
+// key in the state, see appID.key), is suspended, by its configuration
+// or by berth source suspend.
 func (s *source) isSuspended(app string) bool {
 	if s.cfg.Suspend {
 		return true
@@ -131,12 +127,12 @@ func (s *source) run(parent context.Context) {
 	failures := 0
 	for {
 		s.mu.Lock()
-		waiters := s.waiters
-		s.waiters = nil
+		waiters, promos := s.waiters, s.promos
+		s.waiters, s.promos = nil, nil
 		s.mu.Unlock()
-		started, err := s.pass(ctx)
+		err := s.pass(ctx, promos)
 		for _, w := range waiters {
-			w <- passResult{started: started, err: err}
+			w <- err
 		}
 		if ctx.Err() != nil {
 			return
@@ -197,8 +193,10 @@ func (s *source) status() api.SourceStatus {
 	st := s.view.snapshot()
 	st.Name, st.URL, st.Branch, st.Path = s.cfg.Name, s.cfg.URL, s.branch(), s.cfg.Path
 	st.Suspended = s.isSuspended("")
-	for i := range st.Apps {
-		st.Apps[i].Suspended = !st.Suspended && s.isSuspended(st.Apps[i].App)
+	for i, a := range st.Apps {
+		if a.App != "" {
+			st.Apps[i].Suspended = !st.Suspended && s.isSuspended(s.c.idOf(a.Env, a.App).key())
+		}
 	}
 	return st
 }

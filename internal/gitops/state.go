@@ -1,14 +1,18 @@
 package gitops
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth-dev/berth/internal/deploy"
 )
 
-// Buckets of the state file.
+// Buckets of the state file. An app is keyed by appID.key: its name in
+// the default environment, env/name in another.
 var (
 	bucketApps      = []byte("apps")      // app -> appState
 	bucketRejected  = []byte("rejected")  // app/service/digest -> rejection
@@ -41,6 +45,36 @@ type appState struct {
 	Failed *applied `json:"failed,omitempty"`
 	// FailReason says why Failed failed.
 	FailReason string `json:"failReason,omitempty"`
+	// Promoted is a promotion written to git whose rollout has not
+	// started yet: the rollout of its digests records where they came
+	// from.
+	Promoted *promoted `json:"promoted,omitempty"`
+}
+
+// promoted is a promotion written to git.
+type promoted struct {
+	Commit string           `json:"commit"`
+	By     deploy.Promotion `json:"by"`
+	// Digests are the images it wrote, by service.
+	Digests map[string]string `json:"digests"`
+}
+
+// promotion is what a rollout of digests records as its promotion: the
+// one written to git when it wrote these digests, else nil. A
+// promotion that git no longer says is dropped.
+func (a *appState) promotion(digests map[string]string) *deploy.Promotion {
+	p := a.Promoted
+	if p == nil {
+		return nil
+	}
+	for svc, d := range p.Digests {
+		if digests[svc] != d {
+			a.Promoted = nil
+			return nil
+		}
+	}
+	by := p.By
+	return &by
 }
 
 // rejection is a digest abandoned by a rollback, which image automation
@@ -168,10 +202,19 @@ func (s *state) forget(app string) error {
 		if err := tx.Bucket(bucketRestores).Delete([]byte(app)); err != nil {
 			return err
 		}
-		c := tx.Bucket(bucketRejected).Cursor()
+		// The app's own are app/service/digest: the prefix alone would
+		// take those of an environment named as the app too.
+		b := tx.Bucket(bucketRejected)
 		prefix := []byte(app + "/")
-		for k, _ := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Seek(prefix) {
-			if err := c.Delete(); err != nil {
+		var own [][]byte
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if bytes.Count(k[len(prefix):], []byte("/")) == 1 {
+				own = append(own, bytes.Clone(k))
+			}
+		}
+		for _, k := range own {
+			if err := b.Delete(k); err != nil {
 				return err
 			}
 		}

@@ -23,7 +23,7 @@ type view struct {
 	applied  string
 	lastErr  string
 	lastSync time.Time
-	apps     map[string]api.SourceApp // by app, or by file for a file that names none
+	apps     map[string]api.SourceApp // by keyOf
 	notes    []string
 }
 
@@ -60,7 +60,7 @@ func (v *view) snapshot() api.SourceStatus {
 		st.Apps = append(st.Apps, a)
 	}
 	slices.SortFunc(st.Apps, func(a, b api.SourceApp) int {
-		return cmp.Or(strings.Compare(a.App, b.App), strings.Compare(a.File, b.File))
+		return cmp.Or(strings.Compare(a.App, b.App), strings.Compare(a.Env, b.Env), strings.Compare(a.File, b.File))
 	})
 	return st
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/berth-dev/berth/internal/gitops"
 	"github.com/berth-dev/berth/internal/meta"
 	"github.com/berth-dev/berth/internal/metrics"
+	"github.com/berth-dev/berth/internal/pipeline"
 	"github.com/berth-dev/berth/internal/registry"
 	"github.com/berth-dev/berth/internal/seal"
 	"github.com/berth-dev/berth/internal/spec"
@@ -41,8 +44,8 @@ type parts struct {
 	tags      *tagRules
 	hooks     *webhook.Dispatcher
 	sub       *events.Subscription
-	driver    *docker.Driver
-	engine    *deploy.Engine
+	envs      []*environment
+	pipeline  *pipeline.Pipeline
 	sync      *gitops.Controller
 	pushes    *events.Subscription // registry pushes, for git sync
 }
@@ -91,31 +94,82 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 	if err != nil {
 		return nil, err
 	}
-	if p.driver, err = docker.New(log, docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels),
-		docker.WithInstance(inst.ID, inst.AdoptUnlabelled), docker.WithFilesDir(filepath.Join(cfg.DataDir, "files"))); err != nil {
-		return nil, err
-	}
 	box, err := seal.Load(filepath.Join(cfg.DataDir, "auth", "secrets.key"), log)
 	if err != nil {
 		return nil, err
 	}
-	// Git sync hears how rollouts end; it is made after the engine it
-	// drives, and no rollout starts before start.
+	// Git sync and the pipeline hear how rollouts end; they are made
+	// after the engines they drive, and no rollout starts before start.
 	var sync atomic.Pointer[gitops.Controller]
+	var pipe atomic.Pointer[pipeline.Pipeline]
 	onEnd := func(ended deploy.Revision, wasLive *deploy.Revision) {
 		if c := sync.Load(); c != nil {
 			c.OnEnd(ended, wasLive)
 		}
+		if pl := pipe.Load(); pl != nil {
+			pl.Kick()
+		}
 	}
-	if p.engine, err = deploy.New(cfg.DataDir, p.driver, router, res, log, deploy.Options{Secrets: box, OnEnd: onEnd}); err != nil {
+	specs, err := envSpecs(cfg)
+	if err != nil {
 		return nil, err
 	}
-	p.api.HandleDeploy(p.engine)
-	if p.sync, err = gitops.New(cfg.DataDir, p.engine, res, log, gitops.Options{Env: spec.ProcessEnv()}); err != nil {
-		_ = p.engine.Close()
+	for _, es := range specs {
+		env := &environment{cfg: es.cfg, declared: es.declared}
+		name := env.cfg.Name
+		if env.driver, err = docker.New(log.With("env", name), docker.WithRegistryAuth(res.pullAuth), docker.WithLabels(cfg.Labels),
+			docker.WithInstance(inst.ID, inst.AdoptUnlabelled), docker.WithEnvironment(name, name == config.DefaultEnvironment),
+			docker.WithFilesDir(filepath.Join(cfg.DataDir, "files"))); err != nil {
+			closeEnvs(p.envs, log)
+			return nil, fmt.Errorf("environment %s: %w", name, err)
+		}
+		env.engine, err = deploy.New(cfg.DataDir, env.driver, router, res, log.With("env", name), deploy.Options{
+			Secrets: box, OnEnd: onEnd, Env: name, HostSuffix: env.cfg.HostSuffix, Store: storeFile(name), ProxyAddr: proxyAddr(router),
+			HostOwner: func(host string) string {
+				if pl := pipe.Load(); pl != nil {
+					return pl.HostOwner(name, host)
+				}
+				return ""
+			},
+		})
+		if err != nil {
+			_ = env.driver.Close()
+			closeEnvs(p.envs, log)
+			return nil, fmt.Errorf("environment %s: %w", name, err)
+		}
+		if !env.declared {
+			names, err := env.engine.Names()
+			if err == nil && len(names) == 0 {
+				_ = env.engine.Close()
+				_ = env.driver.Close()
+				continue
+			}
+			log.Warn("berth.yaml no longer declares this environment; its apps keep running: remove them with --env, or declare it again to deploy to it",
+				"env", name, "apps", strings.Join(names, ", "))
+		}
+		p.envs = append(p.envs, env)
+	}
+	if len(cfg.Environments) > 0 {
+		log.Info("environments", "order", strings.Join(cfg.EnvNames(), ", "))
+	}
+	if p.pipeline, err = pipeline.New(cfg.DataDir, pipelineEnvs(p.envs), log); err != nil {
+		closeEnvs(p.envs, log)
+		return nil, err
+	}
+	pipe.Store(p.pipeline)
+	p.api.HandleDeploy(apiEnvs(p.envs))
+	p.api.HandlePipeline(p.pipeline)
+	engines := map[string]gitops.Engine{}
+	for _, e := range p.envs {
+		engines[e.cfg.Name] = e.engine
+	}
+	if p.sync, err = gitops.New(cfg.DataDir, engines, p.envs[0].cfg.Name, res, log, gitops.Options{Env: spec.ProcessEnv()}); err != nil {
+		_ = p.pipeline.Close()
+		closeEnvs(p.envs, log)
 		return nil, err
 	}
 	sync.Store(p.sync)
+	p.pipeline.SetGit(p.sync.ForPipeline())
 	p.sync.Set(cfg.Sources)
 	p.pushes = bus.Subscribe(1024)
 	p.api.HandleSources(p.sync)
@@ -124,11 +178,14 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 
 // start runs the background work until ctx ends; wg tracks it.
 func (p *parts) start(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Go(func() {
-		if err := p.engine.Start(); err != nil {
-			p.log.Error("the deploy engine could not restore the apps", "err", err)
-		}
-	})
+	for _, e := range p.envs {
+		wg.Go(func() {
+			if err := e.engine.Start(); err != nil {
+				p.log.Error("the deploy engine could not restore the apps", "env", e.cfg.Name, "err", err)
+			}
+		})
+	}
+	wg.Go(func() { p.pipeline.Run(ctx) })
 	wg.Go(func() { sweepLoop(ctx, p.registry, p.cfg.UploadTTL, p.log) })
 	if p.cfg.GC.Interval > 0 {
 		wg.Go(func() { p.collector.Loop(ctx, p.cfg.GC.Interval) })
@@ -164,12 +221,10 @@ func (p *parts) close() {
 	if err := p.sync.Close(); err != nil {
 		p.log.Error("closing git sync", "err", err)
 	}
-	if err := p.engine.Close(); err != nil {
-		p.log.Error("closing the deploy engine", "err", err)
+	if err := p.pipeline.Close(); err != nil {
+		p.log.Error("closing the pipeline", "err", err)
 	}
-	if err := p.driver.Close(); err != nil {
-		p.log.Warn("closing the Docker client", "err", err)
-	}
+	closeEnvs(p.envs, p.log)
 }
 
 func retentionRules(rules []config.RetentionRule) []meta.RetentionRule {

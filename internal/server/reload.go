@@ -101,6 +101,7 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 		"webhooks":         reflect.DeepEqual(cfg.Webhooks, p.cfg.Webhooks),
 		"server":           reflect.DeepEqual(cfg.Server, p.cfg.Server),
 		"proxy":            cfg.Proxy == p.cfg.Proxy,
+		"environments":     reflect.DeepEqual(cfg.Environments, p.cfg.Environments),
 	} {
 		if !same {
 			restartOnly = append(restartOnly, name)
