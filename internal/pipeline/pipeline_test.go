@@ -396,3 +396,27 @@ func TestTwoEnvironmentsNeverShareAHost(t *testing.T) {
 		t.Fatalf("deploying a host another environment routes: %v", err)
 	}
 }
+
+func TestAFailedConfigurationDoesNotTaintTheDigest(t *testing.T) {
+	w := newWorld(t, envSpec{name: "integration", suffix: "int"}, envSpec{name: "production"})
+	ctx := context.Background()
+	w.push("v1", false)
+	w.deploy("integration", "v1")
+	// Same image, a health check that never passes: rolled back, and the
+	// digest was not what failed.
+	bad := strings.Replace(fmt.Sprintf(shopSpec, "v1"), "path: /healthz", "path: /nope", 1)
+	rev, err := w.engines["integration"].Deploy(ctx, deploy.Request{File: "compose.yaml", Spec: []byte(bad), Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.wait("integration", rev.Number); got.Outcome != deploy.OutcomeRolledBack {
+		t.Fatalf("the broken configuration: %s", got.Outcome)
+	}
+	res, err := w.p.Promote(ctx, pipeline.Request{App: "shop", To: "production", Actor: "alice"})
+	if err != nil {
+		t.Fatalf("promoting the digest a configuration failed with: %v", err)
+	}
+	if got := w.wait("production", res.Revision.Number); got.Outcome != deploy.OutcomeSucceeded {
+		t.Fatalf("production: %s %s", got.Outcome, got.Reason)
+	}
+}

@@ -190,9 +190,13 @@ func (c *candidate) notRolledBack() error {
 		var gone map[string]string // digest -> service
 		switch {
 		case r.Outcome == deploy.OutcomeRolledBack || r.Outcome == deploy.OutcomeFailed || r.Outcome == deploy.OutcomeAborted:
+			// The digests it brought: one that ran before it stays clear
+			// when only the service's configuration failed.
 			gone = map[string]string{}
 			for _, svc := range r.Changed {
-				gone[r.Services[svc].Digest] = svc
+				if d := r.Services[svc].Digest; byNumber[r.Replaced].Services[svc].Digest != d {
+					gone[d] = svc
+				}
 			}
 		case r.RollbackOf != 0 && r.Replaced != 0:
 			gone = map[string]string{}
