@@ -25,7 +25,7 @@ import (
 // world is berth's environments on in-memory drivers behind one real
 // edge proxy, each with its own real deploy engine.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	reg     *memory.Registry
 	proxy   *proxy.Proxy
 	edge    *httptest.Server
@@ -39,7 +39,7 @@ type envSpec struct {
 	rule         *config.Promotion
 }
 
-func newWorld(t *testing.T, envs ...envSpec) *world {
+func newWorld(t testing.TB, envs ...envSpec) *world {
 	t.Helper()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -212,7 +212,7 @@ func (w *world) get(host string) string {
 	return string(body)
 }
 
-func eventually(t *testing.T, f func() error) {
+func eventually(t testing.TB, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -419,4 +419,36 @@ func TestAFailedConfigurationDoesNotTaintTheDigest(t *testing.T) {
 	if got := w.wait("production", res.Revision.Number); got.Outcome != deploy.OutcomeSucceeded {
 		t.Fatalf("production: %s %s", got.Outcome, got.Reason)
 	}
+}
+
+// BenchmarkAutomaticPromotion measures how long after a revision goes
+// live in integration its automatic promotion starts rolling out in
+// production (after: 0), the pipeline's own delay, and the whole way to
+// production serving it, on the in-memory driver.
+func BenchmarkAutomaticPromotion(b *testing.B) {
+	w := newWorld(b,
+		envSpec{name: "integration", suffix: "int"},
+		envSpec{name: "production", rule: &config.Promotion{From: "integration", Auto: true,
+			Require: []string{config.RequireHealthy}, Approval: config.ApprovalNone}})
+	var start, live time.Duration
+	n := 0
+	for b.Loop() {
+		n++
+		tag := fmt.Sprintf("v%d", n)
+		w.push(tag, false)
+		src := w.deploy("integration", tag)
+		var got deploy.Revision
+		eventually(b, func() error {
+			rev, ok, err := w.engines["production"].LiveRevision("shop")
+			if err != nil || !ok || rev.Promotion == nil || rev.Promotion.Revision != src.Number {
+				return fmt.Errorf("revision %d of integration is not live in production yet", src.Number)
+			}
+			got = rev
+			return nil
+		})
+		start += got.Started.Sub(src.Finished)
+		live += got.Finished.Sub(src.Finished)
+	}
+	b.ReportMetric(float64(start.Milliseconds())/float64(n), "ms-to-start")
+	b.ReportMetric(float64(live.Milliseconds())/float64(n), "ms-to-live")
 }
