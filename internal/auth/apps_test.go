@@ -82,15 +82,19 @@ func TestDeniedErrorSaysHowToGrant(t *testing.T) {
 		want   string
 	}{
 		{"a robot that may not deploy an app", basic("shop-ci", "berth_shop-ci"), []Scope{app("other", "deploy")},
-			`robot "shop-ci" may not deploy app "other": add {apps: "other", actions: [deploy]} to its access in berth.yaml (or: berth robot grant shop-ci --access 'app:other=deploy')`},
+			`robot "shop-ci" may not deploy app "other": that takes the deploy right on app "other", which shop-ci's access does not give. ` +
+				`To allow it, run berth robot grant shop-ci --access 'app:other=deploy' (or add {apps: "other", actions: [deploy]} to its access in berth.yaml)`},
 		{"a user that may read but not deploy", basic("alice", alicePassword), []Scope{app("shop", "read", "deploy")},
-			`user "alice" may not deploy app "shop": add {apps: "shop", actions: [deploy]} to its access in berth.yaml (or: berth user grant alice --access 'app:shop=deploy')`},
+			`user "alice" may not deploy app "shop": that takes the deploy right on app "shop", which alice's access does not give. ` +
+				`To allow it, run berth user grant alice --access 'app:shop=deploy' (or add {apps: "shop", actions: [deploy]} to its access in berth.yaml)`},
 		{"a user that may pull but not push", basic("alice", alicePassword), []Scope{repo("shared/lib", "pull", "push")},
-			`user "alice" may not push repository "shared/lib": add {repos: "shared/lib", actions: [push]} to its access in berth.yaml (or: berth user grant alice --access 'shared/lib=push')`},
+			`user "alice" may not push to repository "shared/lib": that takes the push right on repository "shared/lib", which alice's access does not give. ` +
+				`To allow it, run berth user grant alice --access 'shared/lib=push' (or add {repos: "shared/lib", actions: [push]} to its access in berth.yaml)`},
 		{"a robot at the admin API", basic("shop-ci", "berth_shop-ci"), []Scope{{Type: TypeRegistry, Name: "admin", Actions: []string{"*"}}},
-			`robot "shop-ci" may not use the registry's admin API: only an admin user may`},
+			`robot "shop-ci" may not use the registry's admin API (registry gc, audit and deliveries): only an admin user may, and no robot is one; ` +
+				`run it as an admin user (--user NAME, password in BERTH_PASSWORD)`},
 		{"a user at the catalog", basic("bob", bobPassword), []Scope{catalog()},
-			`user "bob" may not list the registry's catalog: only an admin may (admin: true in berth.yaml)`},
+			`user "bob" may not list the registry's catalog: only an admin may, and bob is not one; run it as an admin user, or make bob one with admin: true in berth.yaml`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.Authorize(request(tt.header), tt.need)

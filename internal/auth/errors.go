@@ -75,27 +75,50 @@ type DeniedError struct {
 }
 
 func (e *DeniedError) Error() string {
-	kind, cmd := "user", "user"
+	kind := "user"
 	if e.Robot {
-		kind, cmd = "robot", "robot"
+		kind = "robot"
 	}
 	action := strings.Join(e.Scope.Actions, ",")
 	switch e.Scope.Type {
-	case TypeApp:
-		return fmt.Sprintf("%s %q may not %s app %q: add {apps: %q, actions: [%s]} to its access in berth.yaml (or: berth %s grant %s --access 'app:%s=%s')",
-			kind, e.Actor, action, e.Scope.Name, e.Scope.Name, action, cmd, e.Actor, e.Scope.Name, action)
-	case TypeRepository:
-		return fmt.Sprintf("%s %q may not %s repository %q: add {repos: %q, actions: [%s]} to its access in berth.yaml (or: berth %s grant %s --access '%s=%s')",
-			kind, e.Actor, action, e.Scope.Name, e.Scope.Name, action, cmd, e.Actor, e.Scope.Name, action)
+	case TypeApp, TypeRepository:
+		what, grant, yaml := "app", "app:"+e.Scope.Name+"="+action, fmt.Sprintf("{apps: %q, actions: [%s]}", e.Scope.Name, action)
+		if e.Scope.Type == TypeRepository {
+			what, grant, yaml = "repository", e.Scope.Name+"="+action, fmt.Sprintf("{repos: %q, actions: [%s]}", e.Scope.Name, action)
+		}
+		return fmt.Sprintf("%s %q may not %s %s %q: that takes the %s right on %s %q, which %s's access does not give. "+
+			"To allow it, run berth %s grant %s --access '%s' (or add %s to its access in berth.yaml)",
+			kind, e.Actor, deniedVerb(action), what, e.Scope.Name, action, what, e.Scope.Name, e.Actor, kind, e.Actor, grant, yaml)
 	}
-	what := "use the registry's admin API"
+	what := "use the registry's admin API (registry gc, audit and deliveries)"
 	if e.Scope.Name == "catalog" {
 		what = "list the registry's catalog"
 	}
 	if e.Robot {
-		return fmt.Sprintf("robot %q may not %s: only an admin user may", e.Actor, what)
+		return fmt.Sprintf("robot %q may not %s: only an admin user may, and no robot is one; run it as an admin user (--user NAME, password in BERTH_PASSWORD)", e.Actor, what)
 	}
-	return fmt.Sprintf("user %q may not %s: only an admin may (admin: true in berth.yaml)", e.Actor, what)
+	return fmt.Sprintf("user %q may not %s: only an admin may, and %s is not one; run it as an admin user, or make %s one with admin: true in berth.yaml", e.Actor, what, e.Actor, e.Actor)
+}
+
+// deniedVerb says action in plain words, as in "may not roll back".
+func deniedVerb(action string) string {
+	switch action {
+	case "read":
+		return "read"
+	case "logs":
+		return "read the logs of"
+	case "rollback":
+		return "roll back"
+	case "approve":
+		return "approve promotions of"
+	case "pull":
+		return "pull from"
+	case "push":
+		return "push to"
+	case "delete":
+		return "delete from"
+	}
+	return action
 }
 
 // Unwrap returns ErrDenied.

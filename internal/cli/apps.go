@@ -26,7 +26,10 @@ how it ended. Under a revision, a line for each verification job it ran
 (x-berth.verify): the service, where in the rollout it ran, passed or
 failed, the exit code and how long it took; berth logs APP --verify
 shows their output.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  berth history shop
+  berth history shop --env production
+  berth history shop --json`,
+		Args: appArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(cmd)
 			if err != nil {
@@ -97,7 +100,10 @@ and canary services switch all traffic back at once as soon as the old
 version is healthy, with no preview, confirmation or canary steps; a
 blue-green set still kept warm is reused, so going back to it is one
 switch in the proxy.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  berth rollback shop
+  berth rollback shop --to 3
+  berth rollback shop --detach`,
+		Args: appArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(cmd)
 			if err != nil {
@@ -129,6 +135,13 @@ func newRolloutCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollout",
 		Short: "Act on a rollout in progress",
+		Long: `Act on the rollout of an app that is under way: promote lets a rollout
+waiting for a person go on (a blue-green set waiting for confirm: manual,
+a canary step with pause: manual, a rollout paused by failure_action:
+pause); abort stops it and sends all traffic back to the live revision.
+berth status APP shows whether a rollout waits.`,
+		Example: `  berth rollout promote shop
+  berth rollout abort shop`,
 	}
 	for _, action := range []struct{ use, short string }{
 		{"promote", "Go on: switch a blue-green set waiting for confirmation, end a canary pause, or resume a paused rollout " +
@@ -136,9 +149,10 @@ func newRolloutCmd() *cobra.Command {
 		{"abort", "Stop the rollout and send all traffic back to the live revision"},
 	} {
 		sub := &cobra.Command{
-			Use:   action.use + " APP",
-			Short: action.short,
-			Args:  cobra.ExactArgs(1),
+			Use:     action.use + " APP",
+			Short:   action.short,
+			Example: "  berth rollout " + action.use + " shop\n  berth rollout " + action.use + " shop --env production",
+			Args:    appArgs(0),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				c, err := newAPIClient(cmd)
 				if err != nil {
@@ -177,7 +191,7 @@ each run's output; --follow does not go with --verify.`,
   berth logs shop web -f --tail 20
   berth logs shop --verify
   berth logs shop web --verify --revision 7`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: appArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := vf.check(cmd); err != nil {
 				return err

@@ -105,3 +105,43 @@ func TestServeRefusesAPublicAddressWithoutAuth(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+func TestDashDashVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := Run(context.Background(), []string{"--version"}, &stdout, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(stdout.String(), "berth ") || !strings.Contains(stdout.String(), "go1") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Fatalf("--version printed %q", stdout.String())
+	}
+}
+
+func TestCommandsOfOneAppSayWhatIsMissing(t *testing.T) {
+	for _, args := range [][]string{{"history"}, {"rollback"}, {"rollout", "promote"}, {"rollout", "abort"}, {"logs"}, {"remove"}, {"promote"}, {"approve"}} {
+		var stderr bytes.Buffer
+		if code := Run(context.Background(), args, &bytes.Buffer{}, &stderr); code == 0 {
+			t.Fatalf("%v: exit 0", args)
+		}
+		if !strings.HasPrefix(stderr.String(), "berth: berth "+strings.Join(args, " ")+" APP") || !strings.Contains(stderr.String(), ": name the app (berth status lists them)") {
+			t.Errorf("%v: stderr %q", args, stderr.String())
+		}
+	}
+	var stderr bytes.Buffer
+	Run(context.Background(), []string{"history", "shop", "extra"}, &bytes.Buffer{}, &stderr)
+	if want := "berth: berth history APP: too many arguments: extra; see berth history --help\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
+func TestAppCommandsHaveExamples(t *testing.T) {
+	root := newRootCmd()
+	for _, path := range [][]string{{"status"}, {"history"}, {"logs"}, {"rollback"}, {"rollout"}, {"rollout", "promote"}, {"deploy"}} {
+		cmd, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Long == "" && cmd.Parent() == root || cmd.Example == "" {
+			t.Errorf("berth %s: Long %q, Example %q", strings.Join(path, " "), cmd.Long, cmd.Example)
+		}
+	}
+}

@@ -138,9 +138,20 @@ func (c *apiClient) open(ctx context.Context, method, path string, query url.Val
 		if e.RequestID != "" {
 			msg += fmt.Sprintf(" (request %s; the server's log has the details)", e.RequestID)
 		}
+		if res.StatusCode == http.StatusUnauthorized {
+			msg += c.loginHint()
+		}
 		return nil, &apiError{status: res.StatusCode, msg: msg}
 	}
 	return nil, &apiError{status: res.StatusCode, msg: fmt.Sprintf("%s from %s", res.Status, u.Redacted())}
+}
+
+// loginHint says how to log in, after a 401.
+func (c *apiClient) loginHint() string {
+	if c.user == "" {
+		return "; this berth needs an account: pass --user NAME (or set " + envUser + ") with its password, or a robot's token, in " + envPassword
+	}
+	return fmt.Sprintf("; check the password of %s in %s (a robot's is its token)", c.user, envPassword)
 }
 
 // apiError is an error answer from the server.

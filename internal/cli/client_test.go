@@ -66,3 +66,23 @@ func TestAServerErrorShowsItsRequestID(t *testing.T) {
 		t.Fatalf("error %v, want it to carry the request id", err)
 	}
 }
+
+func TestA401SaysHowToLogIn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error": "authentication required"}`))
+	}))
+	t.Cleanup(srv.Close)
+	base, _ := url.Parse(srv.URL)
+	for _, tt := range []struct{ user, want string }{
+		{"", "401 Unauthorized: authentication required; this berth needs an account: pass --user NAME (or set BERTH_USER) with its password, or a robot's token, in BERTH_PASSWORD"},
+		{"alice", "401 Unauthorized: authentication required; check the password of alice in BERTH_PASSWORD (a robot's is its token)"},
+	} {
+		c := &apiClient{base: base, http: srv.Client(), user: tt.user, password: "x"}
+		err := c.do(context.Background(), http.MethodGet, "/api/apps", nil, nil)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("as %q: error\n got %v\nwant %s", tt.user, err, tt.want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -39,11 +38,6 @@ and cleans up.`,
 				return fmt.Errorf("finding the berth binary: %w", err)
 			}
 			opts.Bin = bin
-			if opts.Example == "" {
-				if opts.Example, err = findExample(); err != nil {
-					return err
-				}
-			}
 			stdin, isFile := cmd.InOrStdin().(*os.File)
 			opts.Interactive = !nonInteractive && isFile && term.IsTerminal(int(stdin.Fd()))
 			opts.Out, opts.In = cmd.OutOrStdout(), cmd.InOrStdin()
@@ -51,30 +45,11 @@ and cleans up.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Example, "example", "", "the example app's directory (default: examples/hello found from here)")
+	f.StringVar(&opts.Example, "example", "", "the example app's directory (default: the one built into berth)")
 	f.StringVar(&opts.Listen, "listen", "127.0.0.1:5000", "registry and API address to use if free (else a random port)")
 	f.StringVar(&opts.ProxyListen, "proxy-listen", "127.0.0.1:8000", "proxy address to use if free (else a random port)")
 	f.StringArrayVar(&opts.Labels, "label", nil, "label for every container and network the demo starts: KEY=VALUE (repeatable)")
 	f.BoolVar(&nonInteractive, "non-interactive", false, "do not wait for Enter; clean up at the end")
 	f.BoolVar(&opts.Keep, "keep", false, "keep the demo's directory (data, logs, the app's git repository)")
 	return cmd
-}
-
-// findExample looks for the example app from the working directory up:
-// the directory itself, or examples/hello under it or a parent.
-func findExample() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		for _, c := range []string{d, filepath.Join(d, "examples", "hello")} {
-			if fileExists(filepath.Join(c, "compose.yaml")) && fileExists(filepath.Join(c, "main.go")) && fileExists(filepath.Join(c, "Dockerfile")) {
-				return c, nil
-			}
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no example app here: run the demo from berth's source tree, or give --example DIR")
-		}
-	}
 }

@@ -159,7 +159,10 @@ func printEvent(w io.Writer, ev deploy.Event) {
 		svc = "-"
 	}
 	traffic := ""
-	if ev.Traffic != nil {
+	switch {
+	case ev.Traffic != nil && ev.Back != 0:
+		traffic = fmt.Sprintf("  [back on revision %d: %d%%]", ev.Back, *ev.Traffic)
+	case ev.Traffic != nil:
 		traffic = fmt.Sprintf("  [new version: %d%%]", *ev.Traffic)
 	}
 	fmt.Fprintf(w, "%s  %-10s %s%s\n", ev.Time.Local().Format(time.TimeOnly), svc, ev.Message, traffic)

@@ -42,7 +42,7 @@ in progress to go on (switch a blue-green set, end a canary pause).`,
 		Example: `  berth promote shop --to production
   berth promote shop --to qa --from integration --revision 12
   berth promote shop --to production --detach`,
-		Args: cobra.ExactArgs(1),
+		Args: appArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if req.To == "" {
 				return fmt.Errorf("say which environment to promote %s to: --to ENV (berth pipeline %s shows where it stands)", args[0], args[0])
@@ -79,7 +79,7 @@ recorded as the approver, and its rollout is shown as berth promote shows
 it. berth pipeline shows what waits.`,
 		Example: `  berth approve shop --env production
   berth approve shop --env production --detach`,
-		Args: cobra.ExactArgs(1),
+		Args: appArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newAPIClient(cmd)
 			if err != nil {

@@ -47,7 +47,8 @@ and exits 0; a second signal exits at once.
 
 Settings come from flags, then BERTH_* environment variables, then the
 config file's proxy settings (proxy_listen, proxy.body_idle_timeout,
-shutdown_timeout, data, log), then defaults, as for berth serve.`,
+proxy.trusted_proxies, access_log.proxy, shutdown_timeout, data, log), then
+defaults, as for berth serve. SIGHUP reopens the access log's file.`,
 		Example: `  berth proxy --data /var/lib/berth
   berth proxy --config berth.yaml`,
 		Args: cobra.NoArgs,
@@ -60,6 +61,8 @@ shutdown_timeout, data, log), then defaults, as for berth serve.`,
 	f.Duration("body-idle-timeout", def.Proxy.BodyIdleTimeout, "cut a request body that sends nothing for this long (config proxy.body_idle_timeout)")
 	f.String("log-level", def.Log.Level, "debug, info, warn or error (env "+config.EnvLogLevel+")")
 	f.String("log-format", def.Log.Format, "text or json (env "+config.EnvLogFormat+")")
+	f.String("access-log", def.AccessLog.Proxy, "where a line per request goes: stderr, off or a file's path (config access_log.proxy)")
+	f.String("trusted-proxies", "", "comma-separated addresses and CIDR ranges of load balancers whose X-Forwarded-For is believed (config proxy.trusted_proxies)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := loadProxyConfig(cmd.Flags())
 		if err != nil {
@@ -99,6 +102,10 @@ func loadProxyConfig(f *pflag.FlagSet) (config.Config, error) {
 			cfg.Log.Level = fl.Value.String()
 		case "log-format":
 			cfg.Log.Format = fl.Value.String()
+		case "access-log":
+			cfg.AccessLog.Proxy = fl.Value.String()
+		case "trusted-proxies":
+			cfg.Proxy.TrustedProxies = config.SplitList(fl.Value.String())
 		}
 	})
 	if err != nil {
@@ -106,6 +113,7 @@ func loadProxyConfig(f *pflag.FlagSet) (config.Config, error) {
 	}
 	check := config.Default()
 	check.ProxyListen, check.DataDir, check.ShutdownTimeout, check.Log, check.Proxy = cfg.ProxyListen, cfg.DataDir, cfg.ShutdownTimeout, cfg.Log, cfg.Proxy
+	check.AccessLog.Proxy = cfg.AccessLog.Proxy
 	if err := check.Validate(); err != nil {
 		return cfg, fmt.Errorf("invalid configuration: %w", err)
 	}

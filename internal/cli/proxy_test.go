@@ -55,6 +55,26 @@ func TestProxySettingsPrecedence(t *testing.T) {
 			t.Fatalf("listen %s", cfg.Listen)
 		}
 	})
+	t.Run("berth serve passes the access log and trusted proxies as flags", func(t *testing.T) {
+		cfg := load(t, "--access-log", "/var/log/berth/proxy.log", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1")
+		if cfg.AccessLog.Proxy != "/var/log/berth/proxy.log" || strings.Join(cfg.Proxy.TrustedProxies, " ") != "10.0.0.0/8 192.0.2.1" {
+			t.Fatalf("access_log %+v, trusted_proxies %q", cfg.AccessLog, cfg.Proxy.TrustedProxies)
+		}
+		if cfg := load(t, "--trusted-proxies", ""); len(cfg.Proxy.TrustedProxies) != 0 {
+			t.Fatalf("trusted_proxies %q, want none", cfg.Proxy.TrustedProxies)
+		}
+	})
+	for _, bad := range [][]string{{"--access-log", ""}, {"--trusted-proxies", "10.0.0.0/99"}} {
+		t.Run("a bad "+bad[0]+" is refused", func(t *testing.T) {
+			cmd := newProxyCmd()
+			if err := cmd.ParseFlags(bad); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loadProxyConfig(cmd.Flags()); err == nil {
+				t.Fatalf("loadProxyConfig %v: no error", bad)
+			}
+		})
+	}
 	t.Run("a bad proxy setting is refused", func(t *testing.T) {
 		cmd := newProxyCmd()
 		if err := cmd.ParseFlags([]string{"--body-idle-timeout", "1ms"}); err != nil {

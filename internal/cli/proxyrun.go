@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/berth-dev/berth/internal/accesslog"
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/proxy"
 	"github.com/berth-dev/berth/internal/proxyctl"
@@ -46,6 +47,16 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 	}
 	statePath := filepath.Join(dir, "state.json")
 
+	trusted, err := config.ParseTrustedProxies(cfg.Proxy.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("reading proxy.trusted_proxies: %w", err)
+	}
+	access, err := accesslog.Open(cfg.AccessLog.Proxy, cfg.Log.Format, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer access.Close()
+
 	ln, lnFile, err := proxyListener(cfg.ProxyListen)
 	if err != nil {
 		return err
@@ -55,6 +66,8 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 	p := proxy.New(proxy.Options{
 		DrainTimeout:    cfg.ShutdownTimeout,
 		BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout,
+		TrustedProxies:  trusted,
+		AccessLog:       access.Logger,
 		OnChange: func() {
 			select {
 			case changed <- struct{}{}:
@@ -75,6 +88,10 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	// SIGHUP reopens the access log, for log rotation.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	// stopping says a retire closed the listener on purpose.
 	var stopping atomic.Bool
 	def := config.Default().Server
@@ -140,6 +157,10 @@ func runProxy(cfg config.Config, log *slog.Logger) error {
 	retiring := false
 	for {
 		select {
+		case <-hup:
+			if err := access.Reopen(); err != nil {
+				log.Error("reopening the access log failed; writing on to the file open before", "path", cfg.AccessLog.Proxy, "err", err)
+			}
 		case sig := <-sigs:
 			if retiring {
 				log.Warn("second signal: exiting at once", "signal", sig.String())

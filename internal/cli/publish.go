@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/berth-dev/berth/internal/api"
+	"github.com/berth-dev/berth/internal/reference"
 	"github.com/berth-dev/berth/internal/spec"
 )
 
@@ -152,7 +153,7 @@ func imagesFor(file, repo, ref string) (api.DeployRequest, error) {
 		return req, err
 	}
 	for _, svc := range app.Services {
-		if repoOf(svc.Image) == repo {
+		if reference.Repository(svc.Image) == repo {
 			req.Images[svc.Name] = ref
 		}
 	}
@@ -160,17 +161,6 @@ func imagesFor(file, repo, ref string) (api.DeployRequest, error) {
 		return req, fmt.Errorf("no service of %s has an image of %s, so --deploy has nothing to update", filepath.Base(file), repo)
 	}
 	return req, nil
-}
-
-// repoOf strips the tag and digest from an image reference.
-func repoOf(ref string) string {
-	if at := strings.IndexByte(ref, '@'); at >= 0 {
-		ref = ref[:at]
-	}
-	if colon := strings.LastIndexByte(ref, ':'); colon > strings.LastIndexByte(ref, '/') {
-		ref = ref[:colon]
-	}
-	return ref
 }
 
 // deployPublished deploys to.file in to.env with ref for the services of

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -81,7 +82,11 @@ func runPublish(cmd *cobra.Command, f publishFlags) error {
 			return err
 		}
 	}
-	rel, err := release.Compute(f.context, release.Options{Format: f.format, Bump: f.bump, AllowDirty: f.allowDirty, Env: os.Getenv}, existing)
+	revisionOf := func(tag string) (string, error) {
+		return publish.Revision(ctx, repoRef.Tag(tag), publish.Options{Auth: auth, Insecure: f.insecure})
+	}
+	rel, err := release.Compute(f.context, release.Options{Format: f.format, Bump: f.bump, RevisionOf: revisionOf,
+		AllowDirty: f.allowDirty, Env: os.Getenv}, existing)
 	if err != nil {
 		return err
 	}
@@ -92,6 +97,9 @@ func runPublish(cmd *cobra.Command, f publishFlags) error {
 		rel.Tag, rel.Kind = f.tag, "flag"
 	}
 	if err := release.CheckFloating(rel.Tag, f.allowFloating); err != nil {
+		return err
+	}
+	if err := checkPush(cmd, repoRef, auth); err != nil {
 		return err
 	}
 	labels := release.Labels(rel)
@@ -177,6 +185,8 @@ func tagReason(r release.Result) string {
 		return "release tag on HEAD"
 	case release.KindBump:
 		return "bumped from the registry's highest version"
+	case release.KindReused:
+		return "the version this commit was published as before, not bumped again"
 	case "flag":
 		return "given with --tag"
 	}
@@ -227,6 +237,22 @@ func registryAuth(cmd *cobra.Command) (authn.Authenticator, error) {
 		return nil, fmt.Errorf("--user %s needs the password or robot token in %s", user, envPassword)
 	}
 	return &authn.Basic{Username: user, Password: pw}, nil
+}
+
+// checkPush fails before anything is built when the registry does not
+// let these credentials push to repo, saying how to grant it.
+func checkPush(cmd *cobra.Command, repo name.Repository, auth authn.Authenticator) error {
+	err := publish.CheckPush(cmd.Context(), repo, publish.Options{Auth: auth})
+	if !errors.Is(err, publish.ErrNoPush) {
+		return err
+	}
+	path := repo.RepositoryStr()
+	if user, _ := cmd.Flags().GetString("user"); user != "" {
+		return fmt.Errorf("%s may not push to %s: grant it with berth robot grant %s --access '%s=pull,push' (berth user grant, for a person)",
+			user, path, user, path)
+	}
+	return fmt.Errorf("the Docker credentials for %s may not push to %s: log in as an account that may (docker login %s), or publish with --user and %s",
+		repo.RegistryStr(), path, repo.RegistryStr(), envPassword)
 }
 
 // existingTags lists the repository's tags for --bump; a repository the

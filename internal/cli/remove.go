@@ -29,7 +29,7 @@ or the one --env names.`,
 		Example: `  berth remove shop --yes
   berth remove shop --yes --volumes   # and delete its data
   berth remove shop --yes --env integration`,
-		Args: cobra.ExactArgs(1),
+		Args: appArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !yes {
 				return fmt.Errorf("removing %s stops its containers and deletes its history; run again with --yes to go ahead", args[0])
@@ -54,8 +54,8 @@ or the one --env names.`,
 			if r.Volumes {
 				kept = "its volumes deleted"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s: %d containers stopped, %s off the proxy, %d revisions forgotten, %s\n",
-				envApp(c.env, r.App), r.Containers, hosts, r.Revisions, kept)
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s: %s stopped, %s off the proxy, %s forgotten, %s\n",
+				envApp(c.env, r.App), count(r.Containers, "container"), hosts, count(r.Revisions, "revision"), kept)
 			return nil
 		},
 	}
@@ -64,4 +64,12 @@ or the one --env names.`,
 	addEnvFlag(cmd)
 	addServerFlags(cmd)
 	return cmd
+}
+
+// count says n things, in the plural unless n is 1.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/internal/version"
 )
 
 // Run executes the berth command line with args and returns the process
@@ -36,9 +38,16 @@ func newRootCmd() *cobra.Command {
 CI pushes images to berth's registry; berth keeps them on local disk with an
 embedded, crash-safe metadata store and serves them to docker, crane, skopeo
 and every other OCI client.`,
+		Example: `  berth serve                                  # registry on 127.0.0.1:5000, apps on 127.0.0.1:8000
+  docker push 127.0.0.1:5000/shop/web:v1.0.0
+  berth deploy -f compose.yaml                 # roll the app out and follow it
+  berth status shop
+  berth demo                                   # the whole path once, on this machine`,
+		Version:       version.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newProxyCmd())
 	root.AddCommand(newServeCmd(), newInitCmd(), newDeployCmd(), newStatusCmd(), newHistoryCmd(), newRollbackCmd(),
 		newRolloutCmd(), newLogsCmd(), newRemoveCmd(), newPublishCmd(), newDemoCmd(), newUserCmd(), newRobotCmd(), newRegistryCmd(), newVersionCmd(), newBenchCmd())

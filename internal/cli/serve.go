@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berth-dev/berth/internal/config"
+	"github.com/berth-dev/berth/internal/driver/docker"
 	"github.com/berth-dev/berth/internal/server"
 )
 
@@ -92,6 +93,7 @@ A request body that sends nothing for --body-idle-timeout is cut.`,
 		if err != nil {
 			return err
 		}
+		logStartup(cmd.Context(), log, cfg, docker.Probe)
 		inherited, err := server.InheritedFromEnv(os.Getenv)
 		if err != nil {
 			return err

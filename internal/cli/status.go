@@ -202,6 +202,34 @@ func printAppStatus(w io.Writer, st deploy.AppStatus, env string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", s.Name, s.Ref, shortID(s.Digest), s.PullPolicy,
 			s.Strategy, dash(s.Host), dash(strings.Join(s.Ports, ", ")), s.Replicas, running, s.Healthy)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printOtherSets(w, st.Services)
+}
+
+// printOtherSets lists the sets that run besides the live ones: a
+// rollout's new set, and the old set kept warm after a switch.
+func printOtherSets(w io.Writer, services []deploy.ServiceStatus) error {
+	var rows []string
+	for _, s := range services {
+		for _, set := range s.Sets {
+			state := set.State
+			if set.State == deploy.SetWarm && !set.Until.IsZero() {
+				state += " until " + set.Until.Local().Format("15:04")
+			}
+			rows = append(rows, fmt.Sprintf("%s\t%s\t%d\t%d\t%d\t%d%%\t%s\n", s.Name, set.Set, set.Revision, set.Running, set.Healthy, set.Traffic, state))
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nbesides the live sets:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSET\tREVISION\tRUNNING\tHEALTHY\tTRAFFIC\tSTATE")
+	for _, r := range rows {
+		fmt.Fprint(tw, r)
+	}
 	return tw.Flush()
 }
 
@@ -211,7 +239,8 @@ func rolloutSummary(r *deploy.RolloutStatus) string {
 	}
 	s := fmt.Sprintf("revision %d %s", r.Revision, r.Outcome)
 	if r.LastEvent != nil {
-		s += ": " + r.LastEvent.Message
+		// A pause's event says "paused: why", which the outcome says already.
+		s += ": " + strings.TrimPrefix(r.LastEvent.Message, string(r.Outcome)+": ")
 	}
 	return s
 }

@@ -78,6 +78,9 @@ A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "saved user %s in %s; send berth serve SIGHUP (kill -HUP PID) to apply\n", name, path)
+			if !admin && len(grants) == 0 {
+				warnNoRights(cmd.ErrOrStderr(), name, path)
+			}
 			return nil
 		},
 	}
@@ -87,6 +90,17 @@ A running berth serve applies it on SIGHUP (kill -HUP PID) or a restart.`,
 	f.StringArrayVar(&access, "access", nil, accessFlagHelp)
 	f.BoolVar(&replace, "replace", false, "replace the user if it exists")
 	return cmd
+}
+
+// warnNoRights tells that user name, just added to the config at path
+// with neither --admin nor --access, can log in but do nothing.
+func warnNoRights(w io.Writer, name, path string) {
+	config := ""
+	if path != "berth.yaml" {
+		config = " --config " + path
+	}
+	fmt.Fprintf(w, "warning: %s can log in but may do nothing (no --admin, no --access) until granted rights, e.g.:\n"+
+		"  berth user grant %s%s --access 'team/**=pull,push' --access 'app:shop=read,logs'\n", name, name, config)
 }
 
 // newUserGrantCmd returns `berth user grant`.

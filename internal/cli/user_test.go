@@ -262,3 +262,20 @@ func FuzzParseGrants(f *testing.F) {
 		}
 	})
 }
+
+func TestUserAddWithoutRightsWarns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "berth.yaml")
+	_, stderr, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "correct horse\n", "bob", "--config", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "warning: bob can log in but may do nothing") || !strings.Contains(stderr, "berth user grant bob --config "+path+" --access ") {
+		t.Fatalf("stderr %q, want a warning with the grant command", stderr)
+	}
+	for _, args := range [][]string{{"alice", "--access", "team/**=pull"}, {"root", "--admin"}} {
+		_, stderr, err := runCmd(t, newUserAddCmd(bcrypt.MinCost), "correct horse\n", append(args, "--config", path)...)
+		if err != nil || strings.Contains(stderr, "warning") {
+			t.Fatalf("%v: %v, stderr %q", args, err, stderr)
+		}
+	}
+}

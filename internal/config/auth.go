@@ -140,7 +140,8 @@ func validateGrants(where string, grants []Grant) []error {
 	return errs
 }
 
-// ParseTrustedProxies reads auth.trusted_proxies: each an address
+// ParseTrustedProxies reads auth.trusted_proxies or proxy.trusted_proxies:
+// each an address
 // ("10.0.0.5", "::1") or a CIDR range ("10.0.0.0/8").
 func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(list))

@@ -36,6 +36,8 @@ type Config struct {
 	Server Server `yaml:"server"`
 	// Proxy configures the edge proxy on ProxyListen.
 	Proxy Proxy `yaml:"proxy"`
+	// AccessLog says where the registry's and the proxy's access logs go.
+	AccessLog AccessLog `yaml:"access_log"`
 
 	Auth          Auth            `yaml:"auth"`
 	ImmutableTags []TagRule       `yaml:"immutable_tags"`
@@ -71,7 +73,16 @@ func Default() Config {
 		GC:              GC{Interval: 24 * time.Hour, Grace: time.Hour},
 		Server:          defaultServer(),
 		Proxy:           defaultProxy(),
+		AccessLog:       defaultAccessLog(),
+		ImmutableTags:   DefaultImmutableTags(),
 	}
+}
+
+// DefaultImmutableTags are the immutable_tags of a config that does not
+// set them: release tags (v*) in every repository. `immutable_tags: []`
+// turns them off.
+func DefaultImmutableTags() []TagRule {
+	return []TagRule{{Repos: "**", Tags: "v*"}}
 }
 
 // Env names of the settings that can come from the environment.
@@ -143,6 +154,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Auth.validate()...)
 	errs = append(errs, c.Server.validate()...)
 	errs = append(errs, c.Proxy.validate()...)
+	errs = append(errs, c.AccessLog.validate()...)
 	errs = append(errs, c.validatePolicy()...)
 	errs = append(errs, c.validateEnvironments()...)
 	errs = append(errs, c.validateSources()...)

@@ -10,6 +10,11 @@ type Proxy struct {
 	// BodyIdleTimeout cuts a request whose body sends nothing for this
 	// long, with 408; a body that keeps coming is never cut.
 	BodyIdleTimeout time.Duration `yaml:"body_idle_timeout"`
+	// TrustedProxies lists the addresses and CIDR ranges of the load
+	// balancers in front of the proxy. Only a request from one of them
+	// has its client address taken from X-Forwarded-For or Forwarded, for
+	// the access log and for the X-Forwarded-For backends get.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 func defaultProxy() Proxy {
@@ -17,8 +22,12 @@ func defaultProxy() Proxy {
 }
 
 func (p Proxy) validate() []error {
+	var errs []error
 	if p.BodyIdleTimeout < time.Second {
-		return []error{fmt.Errorf("proxy.body_idle_timeout %s: want at least 1s", p.BodyIdleTimeout)}
+		errs = append(errs, fmt.Errorf("proxy.body_idle_timeout %s: want at least 1s", p.BodyIdleTimeout))
 	}
-	return nil
+	if _, err := ParseTrustedProxies(p.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("proxy.trusted_proxies: %w", err))
+	}
+	return errs
 }

@@ -87,7 +87,7 @@ func TestServerSettingsFromTheFile(t *testing.T) {
 	}
 	bad := Default()
 	err = bad.LoadFile(writeFile(t, "listen: 127.0.0.1:5000\nserver:\n  body_idle_timeout: soon\n"))
-	if err == nil || !strings.Contains(err.Error(), "line 3") {
+	if err == nil || !strings.Contains(err.Error(), "yaml:3:") {
 		t.Fatalf("a bad duration in the file: %v, want the line named", err)
 	}
 }

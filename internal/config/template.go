@@ -14,6 +14,24 @@ shutdown_timeout: 30s
 log:
   level: info
   format: text
+# One line per request: time, client, host, method, path, status, bytes
+# and duration, with the account for the registry and the API, and the
+# backend's address (upstream) for the edge proxy; in log.format. Each is
+# stderr, off or a file's path, appended to and created 0640. For log
+# rotation, SIGHUP to berth serve reopens the registry's file and SIGHUP
+# to the proxy process (its pid is in <data>/proxy/pid) the proxy's.
+access_log:
+  registry: stderr
+  proxy: stderr
+
+# The edge proxy. A request body that sends nothing for body_idle_timeout
+# is cut with 408. trusted_proxies: load balancers in front of it, as
+# addresses or CIDR ranges; only for requests from these is the client
+# read from X-Forwarded-For (or Forwarded), for the access log and for the
+# X-Forwarded-For and X-Real-Ip the apps get.
+proxy:
+  body_idle_timeout: 30s
+  trusted_proxies: []
 
 # The HTTP server of the registry and the API. Without accounts on
 # loopback it answers only to loopback addresses and localhost, so that
@@ -53,7 +71,8 @@ auth:
   robots: []
 
 # A release tag, once pushed, never moves and is never deleted. Pushing the
-# same digest again succeeds, so CI retries are safe.
+# same digest again succeeds, so CI retries are safe. This rule is the
+# default even without this section; immutable_tags: [] turns it off.
 immutable_tags:
   - repos: "**"
     tags: "v*"

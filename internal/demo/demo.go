@@ -20,7 +20,7 @@ type Options struct {
 	// Bin is the berth binary the demo runs for each step.
 	Bin string
 	// Example is the directory of the example app (main.go, Dockerfile,
-	// compose.yaml).
+	// compose.yaml); "" is the one built into berth.
 	Example string
 	// Listen and ProxyListen are tried first; a busy one is replaced by a
 	// random loopback port.

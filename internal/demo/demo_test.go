@@ -59,3 +59,24 @@ func TestTheExampleIsComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestTheExampleIsBuiltIn(t *testing.T) {
+	onDisk, err := filepath.Abs("../../examples/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // no examples/ from here up
+	w, err := newWorkspace("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range exampleFiles {
+		got, err := os.ReadFile(filepath.Join(w.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := os.ReadFile(filepath.Join(onDisk, name)); string(got) != string(want) {
+			t.Errorf("the built-in %s differs from examples/hello's", name)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/berth-dev/berth/examples"
 )
 
 // exampleFiles are what the demo copies out of the example directory.
@@ -22,15 +25,29 @@ type workspace struct {
 	repo *git.Repository
 }
 
-// newWorkspace copies the example into dir/hello and makes it a git
-// repository of its own, as a user's project would be.
+// exampleFS is the example in directory dir, or the one built into
+// berth when dir is "".
+func exampleFS(dir string) (fs.FS, error) {
+	if dir != "" {
+		return os.DirFS(dir), nil
+	}
+	return fs.Sub(examples.Hello, "hello")
+}
+
+// newWorkspace copies the example (a directory, or "" for the one
+// built in) into dir/hello and makes it a git repository of its own, as
+// a user's project would be.
 func newWorkspace(example, dir string) (*workspace, error) {
 	w := &workspace{dir: filepath.Join(dir, "hello")}
 	if err := os.MkdirAll(w.dir, 0o755); err != nil {
 		return nil, err
 	}
+	src, err := exampleFS(example)
+	if err != nil {
+		return nil, fmt.Errorf("reading the example: %w", err)
+	}
 	for _, name := range exampleFiles {
-		data, err := os.ReadFile(filepath.Join(example, name))
+		data, err := fs.ReadFile(src, name)
 		if err != nil {
 			return nil, fmt.Errorf("reading the example: %w", err)
 		}

@@ -27,21 +27,12 @@ func (e *Engine) ImageUsers(repo string) (map[string][]string, error) {
 			continue
 		}
 		for _, svc := range slices.Sorted(maps.Keys(live.Services)) {
-			if repoOf(live.Services[svc].Ref) == repo {
+			if reference.Repository(live.Services[svc].Ref) == repo {
 				out[app] = append(out[app], svc)
 			}
 		}
 	}
 	return out, nil
-}
-
-// repoOf is the repository of an image reference, with its host.
-func repoOf(ref string) string {
-	host, path, _, _ := reference.Split(ref)
-	if host == "" {
-		return path
-	}
-	return host + "/" + path
 }
 
 // Redeploy rolls app out again with its live revision's spec, variables

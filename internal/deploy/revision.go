@@ -63,6 +63,9 @@ type Event struct {
 	Message string    `json:"message"`
 	// Traffic is the share of requests on the new set, when it changed.
 	Traffic *int `json:"traffic,omitempty"`
+	// Back is, on a rollback's traffic event, the revision whose version
+	// the new set runs: the traffic goes back to it.
+	Back int `json:"back,omitempty"`
 }
 
 // Promotion says where a revision's digests came from when it was

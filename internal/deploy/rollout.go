@@ -54,6 +54,9 @@ func (ro *rollout) number() int {
 // event records a step, stores it and tells followers.
 func (ro *rollout) event(service string, traffic *int, format string, args ...any) {
 	ev := Event{Time: ro.e.now(), Service: service, Message: fmt.Sprintf(format, args...), Traffic: traffic}
+	if traffic != nil {
+		ev.Back = ro.rev.RollbackOf
+	}
 	ro.mu.Lock()
 	ro.rev.Events = append(ro.rev.Events, ev)
 	for c := range ro.subs {

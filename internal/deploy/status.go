@@ -51,6 +51,9 @@ type ServiceStatus struct {
 	// containers that exited with 0.
 	Job       bool `json:"job,omitempty"`
 	Completed int  `json:"completed,omitempty"`
+	// Sets are the sets that run besides the live one: the new set of a
+	// rollout in progress, and the old set kept warm after a switch.
+	Sets []SetStatus `json:"sets,omitempty"`
 }
 
 // Apps returns the status of every app.
@@ -93,6 +96,7 @@ func (e *Engine) Status(ctx context.Context, app string) (AppStatus, error) {
 	if err != nil {
 		return AppStatus{}, fmt.Errorf("listing the containers of %s: %w", app, err)
 	}
+	ro := e.active(app)
 	for _, svc := range liveApp.Services {
 		p := live.Services[svc.Name]
 		ss := ServiceStatus{Name: svc.Name, Ref: p.Ref, Digest: p.Digest, PullPolicy: string(svc.PullPolicy),
@@ -101,25 +105,8 @@ func (e *Engine) Status(ctx context.Context, app string) (AppStatus, error) {
 		if svc.Route != nil {
 			ss.Host = svc.Route.Host
 		}
-		for _, i := range insts {
-			if i.Service != svc.Name || i.Revision != p.Revision || i.Set != p.Set {
-				continue
-			}
-			if ss.Job && i.State == "exited" && i.ExitCode == 0 {
-				ss.Completed++
-			}
-			if !i.Running() {
-				continue
-			}
-			ss.Running++
-			if svc.Route != nil {
-				if healthy, known := e.router.Healthy(i.ID); healthy || !known {
-					ss.Healthy++
-				}
-			} else if i.Health != "unhealthy" {
-				ss.Healthy++
-			}
-		}
+		ss.Running, ss.Healthy, ss.Completed = e.countSet(svc, ss.Job, insts, p)
+		ss.Sets = e.otherSets(app, svc, p, insts, ro)
 		st.Services = append(st.Services, ss)
 	}
 	return st, nil

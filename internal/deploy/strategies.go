@@ -61,7 +61,7 @@ func (s *svcRollout) rolling(ctx context.Context, cfg spec.UpdateConfig) error {
 	if k <= 0 || k > max(n, m) {
 		k = max(n, m, 1)
 	}
-	s.ro.event(s.name, nil, "rolling %d replicas, %d at a time, %s", n, k, cfg.Order)
+	s.ro.event(s.name, nil, "rolling %s, %d at a time, %s", count(n, "replica"), k, cfg.Order)
 	// start-first lets a batch of old replicas drain and stop while the
 	// next batch starts; the rollout ends once they are gone.
 	defer s.retiring.Wait()
@@ -173,7 +173,7 @@ func (s *svcRollout) blueGreen(ctx context.Context) error {
 	}
 	zero := 0
 	s.route(100, 0)
-	s.ro.event(s.name, &zero, "the %s set is healthy; preview it at http://%s/", s.to.Set, previewHost(s.svc.Route.Host))
+	s.ro.event(s.name, &zero, "the %s set is healthy; preview it at %s", s.to.Set, previewURL(previewHost(s.svc.Route.Host), s.ro.e.opts.ProxyAddr))
 	if err := s.verify(ctx, verifyBeforeSwitch, previewHost(s.svc.Route.Host), s.svc.Update); err != nil {
 		return err
 	}

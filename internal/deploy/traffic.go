@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,15 @@ func previewHost(host string) string {
 		return host + "-preview"
 	}
 	return first + "-preview." + rest
+}
+
+// previewURL is the URL a person opens to see host through the proxy at
+// proxyAddr: with the proxy's port unless it is 80.
+func previewURL(host, proxyAddr string) string {
+	if _, port, err := net.SplitHostPort(proxyAddr); err == nil && port != "" && port != "80" {
+		host = net.JoinHostPort(host, port)
+	}
+	return "http://" + host + "/"
 }
 
 // route points the service's host at the old and new sets with the
@@ -49,7 +59,9 @@ func (s *svcRollout) route(oldW, newW int) {
 }
 
 // routeByCount splits traffic in proportion to each set's replicas, as a
-// rolling update does, and reports the new set's share.
+// rolling update does, and reports the new set's share. The count is
+// against the service's replicas, which stays the same while old ones
+// leave.
 func (s *svcRollout) routeByCount() {
 	total := len(s.old) + len(s.new)
 	if total == 0 || !s.routed() {
@@ -57,7 +69,7 @@ func (s *svcRollout) routeByCount() {
 	}
 	share := 100 * len(s.new) / total
 	s.route(100-share, share)
-	s.ro.event(s.name, &share, "%d of %d replicas on the new version", len(s.new), total)
+	s.ro.event(s.name, &share, "%d of %s on the new version", len(s.new), count(s.svc.Replicas, "replica"))
 }
 
 // retireOld takes k containers of the old set out of service. They
@@ -172,4 +184,12 @@ func (s *svcRollout) sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 	return s.watch(ctx, d)
+}
+
+// count says n things, in the plural unless n is 1.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

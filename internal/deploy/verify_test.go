@@ -124,6 +124,9 @@ func TestBlueGreenSwitchesOnceTheVerificationPasses(t *testing.T) {
 		run.Hosts["shop-preview.test"] != "127.0.0.1" || !slices.Contains(run.Env, "EXPECT_BODY=v2") {
 		t.Errorf("the run was %+v; want %s against the preview host through the proxy at 127.0.0.1:%s", run, smoke, port)
 	}
+	if eventIndex(got, "preview it at http://shop-preview.test:"+port+"/") < 0 {
+		t.Errorf("want the preview URL with the proxy's port %s:%s", port, eventsOf(got))
+	}
 	if got.VerifyImages["web"].Image != smoke {
 		t.Errorf("the revision keeps the job's image as %+v, want %s", got.VerifyImages["web"], smoke)
 	}

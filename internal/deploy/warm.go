@@ -17,6 +17,7 @@ type warmSet struct {
 	insts     []driver.Instance
 	grace     time.Duration
 	timer     *time.Timer
+	until     time.Time // when the timer retires it
 }
 
 func warmKey(app, service string) string { return app + "/" + service }
@@ -25,7 +26,7 @@ func warmKey(app, service string) string { return app + "/" + service }
 // before for the same service is retired now.
 func (e *Engine) keepWarm(app, service string, insts []driver.Instance, grace, d time.Duration) {
 	key := warmKey(app, service)
-	w := &warmSet{placement: placementOf(insts[0]), insts: insts, grace: grace}
+	w := &warmSet{placement: placementOf(insts[0]), insts: insts, grace: grace, until: e.now().Add(d)}
 	e.mu.Lock()
 	prev := e.warm[key]
 	// The timer's goroutine hands the work to one Close waits for.

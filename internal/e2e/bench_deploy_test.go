@@ -24,7 +24,7 @@ func BenchmarkDeployTime(b *testing.B) {
 	requireDocker(b)
 	runs := benchEnvInt(b, "BENCH_RUNS", 3)
 	// Debug logs time each container's start, stop and removal.
-	srv := startBerth(b, b.TempDir(), "--log-level", "debug")
+	srv := startBerth(b, b.TempDir(), append(benchQuiet(b), "--log-level", "debug")...)
 	builder := testapp.NewBuilder(b.TempDir())
 	repo := srv.addr + "/bench/deploy"
 	for _, v := range []string{"v1", "v2"} {

@@ -362,3 +362,14 @@ func benchEnvInt(tb testing.TB, key string, def int) int {
 	tb.Helper()
 	return benchEnv(tb, key, def, strconv.Atoi, "number")
 }
+
+// benchQuiet returns the arguments of berth serve that turn its access
+// logs off, as nginx's are: the benchmarks measure the proxy, not a log
+// that the test's pipe keeps in memory.
+func benchQuiet(b *testing.B) []string {
+	path := filepath.Join(b.TempDir(), "berth.yaml")
+	if err := os.WriteFile(path, []byte("access_log:\n  registry: off\n  proxy: off\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return []string{"--config", path}
+}

@@ -36,7 +36,7 @@ func BenchmarkProxy(b *testing.B) {
 	requireDocker(b)
 	nginx := benchRequireNginx(b)
 	dur := benchEnvDuration(b, "BENCH_DURATION", 10*time.Second)
-	srv := startBerth(b, b.TempDir())
+	srv := startBerth(b, b.TempDir(), benchQuiet(b)...)
 	builder := testapp.NewBuilder(b.TempDir())
 	builder.Build(b, srv.addr, "bench/proxy", "v1")
 

@@ -4,20 +4,16 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
 // TestDemoRunsToCompletion runs `berth demo` non-interactively, as CI
-// and a newcomer without a terminal would, and checks its transcript.
+// and a newcomer without a terminal would, and checks its transcript. It
+// runs where no examples/ is, as an installed binary does.
 func TestDemoRunsToCompletion(t *testing.T) {
 	requireDocker(t)
-	example, err := filepath.Abs("../../examples/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		// The demo removes its app; this catches what a failed run left.
 		out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=berth.test=1", "--filter", "label=berth.demo=1").Output()
@@ -29,8 +25,9 @@ func TestDemoRunsToCompletion(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, berthBin, "demo", "--non-interactive", "--example", example,
+	cmd := exec.CommandContext(ctx, berthBin, "demo", "--non-interactive",
 		"--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--label", "berth.test=1")
+	cmd.Dir = t.TempDir()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

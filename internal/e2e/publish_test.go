@@ -145,6 +145,13 @@ func TestPublish(t *testing.T) {
 		}
 	})
 
+	t.Run("--bump again on the same commit reuses its version", func(t *testing.T) {
+		out, errOut, code := g.publish(b, "--image", repo, "--bump", "minor")
+		if code != 0 || !strings.HasPrefix(out, repo+":v1.11.0@sha256:") || !strings.Contains(errOut, "published as before") {
+			t.Fatalf("a second publish --bump minor: exit %d, printed %q, want %s:v1.11.0@... and why:\n%s", code, out, repo, errOut)
+		}
+	})
+
 	t.Run("a dirty work tree is refused", func(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(g.dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
 			t.Fatal(err)

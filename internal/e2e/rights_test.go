@@ -75,15 +75,16 @@ func TestRobotDeploysOnlyItsApp(t *testing.T) {
 	})
 	t.Run("the robot may not deploy another app, and is told how to allow it", func(t *testing.T) {
 		_, stderr, code := asCI("deploy", "-f", specFor(other), "--image", "web="+repo+":v1")
-		want := `berth: 403 Forbidden: robot "ci" may not deploy app "` + other + `": add {apps: "` + other +
-			`", actions: [deploy]} to its access in berth.yaml (or: berth robot grant ci --access 'app:` + other + `=deploy')`
+		want := `berth: 403 Forbidden: robot "ci" may not deploy app "` + other + `": that takes the deploy right on app "` + other +
+			`", which ci's access does not give. To allow it, run berth robot grant ci --access 'app:` + other + `=deploy' (or add {apps: "` + other +
+			`", actions: [deploy]} to its access in berth.yaml)`
 		if code == 0 || strings.TrimSpace(stderr) != want {
 			t.Fatalf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 		}
 	})
 	t.Run("the robot may not roll its app back", func(t *testing.T) {
 		_, stderr, code := asCI("rollback", shop)
-		if code == 0 || !strings.Contains(stderr, `403 Forbidden: robot "ci" may not rollback app "`+shop+`"`) {
+		if code == 0 || !strings.Contains(stderr, `403 Forbidden: robot "ci" may not roll back app "`+shop+`"`) {
 			t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth-dev/berth/internal/blob"
+	"github.com/berth-dev/berth/internal/events"
 	"github.com/berth-dev/berth/internal/meta"
 )
 
@@ -28,6 +29,14 @@ type Config struct {
 	InUse func(digest.Digest) bool
 	// AuditKeep is how many audit entries survive a collection.
 	AuditKeep int
+	// Events hears of each tag and manifest retention removes, as of a
+	// delete through the registry; nil tells no one.
+	Events Publisher
+}
+
+// Publisher receives the deletes a collection makes.
+type Publisher interface {
+	Publish(events.Event)
 }
 
 // Report says what a collection removed, or in a dry run would remove.
@@ -170,6 +179,12 @@ func (c *Collector) expire(rep *Report) error {
 	}
 	done, err := c.db.Expire(found, c.cfg.Guard, meta.Origin{Actor: "retention", Time: rep.Started})
 	rep.Expired = append(rep.Expired, done...)
+	if c.cfg.Events != nil {
+		for _, x := range done {
+			c.cfg.Events.Publish(events.Event{ID: events.NewID(), Time: c.now(), Action: events.ActionDelete,
+				Repository: x.Repo, Tag: x.Tag, Digest: x.Digest.String(), Actor: "retention"})
+		}
+	}
 	return err
 }
 

@@ -56,7 +56,7 @@ func TestImageOfPinsTheTagByDigest(t *testing.T) {
 	const d = "sha256:0123456789012345678901234567890123456789012345678901234567890123"
 	for _, c := range []struct{ ref, want string }{
 		{"127.0.0.1:5000/shop/web:1.4.2", "127.0.0.1:5000/shop/web:1.4.2@" + d},
-		{"127.0.0.1:5000/shop/web:1.4.2@sha256:old", "127.0.0.1:5000/shop/web:1.4.2@" + d},
+		{"127.0.0.1:5000/shop/web:1.4.2@sha256:" + strings.Repeat("f", 64), "127.0.0.1:5000/shop/web:1.4.2@" + d},
 		{"shop/web", "shop/web@" + d},
 	} {
 		if got := imageOf(deploy.ServiceImage{Ref: c.ref, Digest: d}); got != c.want {

@@ -4,12 +4,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/internal/accesslog"
 )
 
 // BenchmarkProxy compares requests through the proxy with requests sent
@@ -22,8 +25,18 @@ func BenchmarkProxy(b *testing.B) {
 	p, front := newProxy(b, Options{})
 	mustSet(b, p, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{backendOf("a", backend)}}}})
 
+	// The same, with an access log line per request in a file.
+	access, err := accesslog.Open(filepath.Join(b.TempDir(), "access.log"), "text", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { access.Close() })
+	logged, loggedFront := newProxy(b, Options{AccessLog: access.Logger})
+	mustSet(b, logged, Route{Host: "shop.local", Sets: []Set{{Name: "blue", Weight: 100, Backends: []Backend{backendOf("a", backend)}}}})
+
 	b.Run("direct", func(b *testing.B) { load(b, backend.URL, "") })
 	b.Run("proxy", func(b *testing.B) { load(b, front.URL, "shop.local") })
+	b.Run("proxy-accesslog", func(b *testing.B) { load(b, loggedFront.URL, "shop.local") })
 }
 
 // load sends b.N GETs to url with host from 32 keep-alive clients and

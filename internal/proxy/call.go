@@ -24,6 +24,8 @@ type call struct {
 	retried  bool
 	recorded bool
 	out      flushWriter
+	// access takes the backend's address for the access log, unless nil.
+	access *accessWriter
 }
 
 type callKey struct{}
@@ -75,6 +77,9 @@ func (c *call) serve(ctx context.Context, w http.ResponseWriter, r *http.Request
 	defer func() {
 		if c.out.hijacked != nil {
 			c.p.upgrades.remove(c.out.hijacked)
+		}
+		if c.access != nil {
+			c.access.upstream = c.target.addr
 		}
 		c.target.b.release(c)
 		c.cancel()

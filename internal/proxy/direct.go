@@ -234,7 +234,7 @@ func (p *Proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 	if te := r.Header["Te"]; len(te) > 0 && httpHasToken(te, "trailers") {
 		writeHeaderLine(bw, "Te", "trailers")
 	}
-	fw := forwarded(r, p.opts.TrustForwardedHeaders)
+	fw := p.forwardedOf(r)
 	if fw.for_ != "" {
 		writeHeaderLine(bw, "X-Forwarded-For", fw.for_)
 	}

@@ -24,7 +24,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 			delete(pr.Out.Header, k)
 		}
 	}
-	fw := forwarded(pr.In, p.opts.TrustForwardedHeaders)
+	fw := p.forwardedOf(pr.In)
 	if fw.for_ != "" {
 		pr.Out.Header.Set("X-Forwarded-For", fw.for_)
 	}
@@ -83,10 +83,13 @@ func (c *call) fail(ctx context.Context, w http.ResponseWriter, r *http.Request,
 	}
 	if ctx.Err() != nil && !c.cut.Load() {
 		c.record(statusClientGone)
+		c.p.log.Debug("client went away", "host", r.Host, "set", c.set.name, "backend", c.target.b.id,
+			"upstream", c.target.addr, "err", err)
 	} else {
 		c.record(http.StatusBadGateway)
+		c.p.log.Warn("bad gateway", "host", r.Host, "method", r.Method, "path", r.URL.Path, "set", c.set.name,
+			"backend", c.target.b.id, "upstream", c.target.addr, "err", err)
 	}
-	c.p.log.Debug("proxying request", "host", r.Host, "set", c.set.name, "backend", c.target.b.id, "err", err)
 	http.Error(w, "berth: bad gateway", http.StatusBadGateway)
 }
 

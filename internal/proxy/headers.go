@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/berth-dev/berth/internal/clientaddr"
 )
 
 // dropUnsafe says whether the client's header k stays behind: one the
@@ -29,6 +31,20 @@ func forwardedHeader(k string) bool {
 		return strings.EqualFold(k, "X-Forwarded-Proto")
 	}
 	return false
+}
+
+// forwardedOf computes the forwarded header values for in as the
+// options say: see forwarded, and Options.TrustedProxies.
+func (p *Proxy) forwardedOf(in *http.Request) forwardedValues {
+	trusted := p.opts.TrustedProxies
+	if len(trusted) == 0 || !clientaddr.Trusted(clientaddr.Parse(in.RemoteAddr), trusted) {
+		return forwarded(in, p.opts.TrustForwardedHeaders)
+	}
+	fw := forwarded(in, true)
+	if a := clientaddr.Of(in, trusted); a.IsValid() {
+		fw.realIP = a.String()
+	}
+	return fw
 }
 
 // forwardedValues are the X-Forwarded-* and X-Real-Ip values a backend

@@ -1,6 +1,10 @@
 package proxy
 
-import "time"
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+)
 
 // Options tune a Proxy. The zero value is ready to use: a zero or negative
 // field takes its default.
@@ -29,6 +33,15 @@ type Options struct {
 	// headers clients send, extending the chain, for a proxy that sits
 	// behind another trusted one. By default they are replaced.
 	TrustForwardedHeaders bool
+	// TrustedProxies are the load balancers in front of the proxy. A
+	// request from one of them has its client address read from
+	// X-Forwarded-For or Forwarded (see clientaddr.Of), for the access
+	// log and the X-Real-Ip backends get, and the chain it sent is
+	// extended, as with TrustForwardedHeaders. Others' are replaced.
+	TrustedProxies []netip.Prefix
+	// AccessLog, when set, gets a line for every request (see
+	// accesslog.Line), with the backend's address as upstream.
+	AccessLog *slog.Logger
 	// OnChange, when set, is called after a change worth saving: a route
 	// set or removed, a backend's health changed. It is called without
 	// the proxy's locks held, but may be called on a request's goroutine

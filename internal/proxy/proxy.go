@@ -85,16 +85,26 @@ func New(opts Options, log *slog.Logger) *Proxy {
 
 // ServeHTTP routes r to a backend of its host's route.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if body := wrapBody(w, r, p.opts.BodyIdleTimeout); body != nil {
-		defer body.finish()
-		p.serve(w, r, body)
+	if log := p.opts.AccessLog; log != nil {
+		p.serveLogged(w, r, log)
 		return
 	}
-	p.serve(w, r, nil)
+	p.serveHTTP(w, r, nil)
+}
+
+// serveHTTP is ServeHTTP, with the access log's notes taken in access
+// unless nil.
+func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request, access *accessWriter) {
+	if body := wrapBody(w, r, p.opts.BodyIdleTimeout); body != nil {
+		defer body.finish()
+		p.serve(w, r, body, access)
+		return
+	}
+	p.serve(w, r, nil, access)
 }
 
 // serve routes r, whose body, if any, is body.
-func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, body *clientBody) {
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, body *clientBody, access *accessWriter) {
 	host := canonicalHost(r.Host)
 	// Backends start draining only after a newer table is published: a
 	// request that finds its backends draining reads the table again.
@@ -127,6 +137,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, body *clientBody) 
 			return
 		}
 		c, ctx := newCall(p, r, ch.set, stats, body)
+		c.access = access
 		if !c.bind(ch.target) {
 			c.cancel()
 			continue

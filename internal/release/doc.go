@@ -14,7 +14,10 @@
 //     bump always starts from a released version. Ordering is numeric
 //     (v1.10.0 is above v1.9.0). The result keeps the "v" style of the
 //     highest tag; with no release tag in the registry the base is v0.0.0,
-//     so patch gives v0.0.1, minor v0.1.0 and major v1.0.0.
+//     so patch gives v0.0.1, minor v0.1.0 and major v1.0.0. When one of
+//     the highest release versions is an image of HEAD (Options.RevisionOf
+//     reads its revision label), HEAD gets that version again: a retried
+//     publish does not bump twice.
 //  2. A release tag on HEAD: a git tag (lightweight or annotated, peeled
 //     to its commit) of the form v?MAJOR.MINOR.PATCH[-PRE][+BUILD] that is
 //     strict semver. Several give the highest. A tag that looks like a

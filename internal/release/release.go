@@ -14,7 +14,13 @@ const (
 	KindBump    = "bump"    // Options.Bump over the registry's versions
 	KindRelease = "release" // a release tag on HEAD
 	KindBuild   = "build"   // Options.Format
+	KindReused  = "reused"  // Options.Bump, finding HEAD published before
 )
+
+// ReuseDepth is how many of the registry's highest release versions a
+// bump looks through for one of HEAD: a retried publish finds its
+// version at the top.
+const ReuseDepth = 10
 
 // ShortLength is the length of Result.ShortCommit and {shortsha}: git's
 // default abbreviation.
@@ -28,6 +34,12 @@ type Options struct {
 	// Bump is "" or patch, minor or major: increment the highest release
 	// version among the registry's tags instead of reading git tags.
 	Bump string
+	// RevisionOf, for a bump, reads the commit a registry tag was built
+	// from (its image's revision label; "" when it has none). A bump
+	// first looks through the ReuseDepth highest release versions for
+	// one built from HEAD and gives HEAD that version again, so that
+	// publishing a commit twice does not bump twice. Nil looks at none.
+	RevisionOf func(tag string) (string, error)
 	// AllowDirty publishes a dirty work tree, with a tag that says so.
 	AllowDirty bool
 	// Env looks up environment variables: the CI variables that name the
@@ -46,7 +58,7 @@ type Result struct {
 	Source      string    // the origin remote as an https URL without credentials; may be ""
 	Created     time.Time // the commit time, UTC
 	Dirty       bool      // the work tree has uncommitted changes
-	Kind        string    // KindBump, KindRelease or KindBuild
+	Kind        string    // KindBump, KindReused, KindRelease or KindBuild
 }
 
 // Compute reads the git repository whose work tree holds dir and returns
@@ -76,6 +88,12 @@ func Compute(dir string, opts Options, existing []string) (Result, error) {
 		return Result{}, err
 	}
 	if opts.Bump != "" {
+		if v, ok, err := publishedBefore(r, existing, opts.RevisionOf); err != nil || ok {
+			if err != nil {
+				return Result{}, err
+			}
+			return r.versioned(v, KindReused)
+		}
 		v, err := bump(existing, opts.Bump)
 		if err != nil {
 			return Result{}, err

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/berth-dev/berth/internal/accesslog"
 	"github.com/berth-dev/berth/internal/api"
 	"github.com/berth-dev/berth/internal/blob"
 	"github.com/berth-dev/berth/internal/config"
@@ -48,12 +49,15 @@ type parts struct {
 	pipeline  *pipeline.Pipeline
 	sync      *gitops.Controller
 	pushes    *events.Subscription // registry pushes, for git sync
+	trusted   trustedProxies
+	access    *accesslog.Log // the registry's access log; nil in tests
 }
 
 // assemble builds every part from the configuration; listen is where the
 // registry is reachable, router the edge proxy.
 func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr, router deploy.Router, log *slog.Logger) (*parts, error) {
 	p := &parts{cfg: cfg, log: log, db: db}
+	p.trusted.set(cfg)
 	svc, err := newAuth(cfg, log)
 	if err != nil {
 		return nil, err
@@ -81,6 +85,7 @@ func assemble(cfg config.Config, db *meta.DB, blobs *blob.Store, listen net.Addr
 		Guard:     guard,
 		InUse:     p.registry.RecentlyUsed,
 		AuditKeep: auditKeep,
+		Events:    bus,
 	}, log)
 	p.collector = collector
 	p.metrics.RegisterGC(collector)

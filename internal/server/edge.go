@@ -43,14 +43,17 @@ type localEdge struct {
 // newLocalEdge serves a proxy on ln, or on a new listener on
 // cfg.ProxyListen when ln is nil.
 func newLocalEdge(cfg config.Config, ln net.Listener, log *slog.Logger) (*localEdge, error) {
+	trusted, err := config.ParseTrustedProxies(cfg.Proxy.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("reading proxy.trusted_proxies: %w", err)
+	}
 	if ln == nil {
-		var err error
 		if ln, err = net.Listen("tcp", cfg.ProxyListen); err != nil {
 			return nil, fmt.Errorf("listening on %s for the proxy: %w", cfg.ProxyListen, err)
 		}
 	}
 	e := &localEdge{
-		Proxy: proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout}, log),
+		Proxy: proxy.New(proxy.Options{BodyIdleTimeout: cfg.Proxy.BodyIdleTimeout, TrustedProxies: trusted}, log),
 		ln:    ln,
 		log:   log,
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/berth-dev/berth/internal/accesslog"
 	"github.com/berth-dev/berth/internal/auth"
 	"github.com/berth-dev/berth/internal/config"
 	"github.com/berth-dev/berth/internal/meta"
@@ -25,9 +26,14 @@ type switchableAuth struct{ svc atomic.Pointer[auth.Service] }
 func (a *switchableAuth) Authorize(r *http.Request, need []auth.Scope) (string, error) {
 	svc := a.svc.Load()
 	if svc == nil {
+		accesslog.SetAccount(r.Context(), auth.Anonymous)
 		return auth.Anonymous, nil
 	}
-	return svc.Authorize(r, need)
+	actor, err := svc.Authorize(r, need)
+	if err == nil {
+		accesslog.SetAccount(r.Context(), actor)
+	}
+	return actor, err
 }
 
 // ServeHTTP is the token endpoint, which exists while berth
@@ -86,6 +92,7 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 	// The rules first: a client that sees the new accounts sees them too.
 	p.tags.rules.Store(&cfg.ImmutableTags)
 	p.auth.svc.Store(svc)
+	p.trusted.set(cfg)
 	if p.sync != nil {
 		p.sync.Set(cfg.Sources)
 	}
@@ -100,7 +107,8 @@ func (p *parts) reload(cfg config.Config) (restartOnly []string, err error) {
 		"gc":               cfg.GC == p.cfg.GC,
 		"webhooks":         reflect.DeepEqual(cfg.Webhooks, p.cfg.Webhooks),
 		"server":           reflect.DeepEqual(cfg.Server, p.cfg.Server),
-		"proxy":            cfg.Proxy == p.cfg.Proxy,
+		"proxy":            reflect.DeepEqual(cfg.Proxy, p.cfg.Proxy),
+		"access_log":       cfg.AccessLog == p.cfg.AccessLog,
 		"environments":     reflect.DeepEqual(cfg.Environments, p.cfg.Environments),
 	} {
 		if !same {
@@ -120,6 +128,7 @@ func reloadLoop(ctx context.Context, p *parts, reload <-chan struct{}, load func
 			return
 		case <-reload:
 		}
+		p.reopenAccessLog()
 		if err := p.reloadFrom(load); err != nil {
 			p.log.Error("reloading the configuration failed; the one in force stays", "err", err)
 		}

@@ -103,6 +103,7 @@ func (r *reloadable) waitStatus(t *testing.T, path string, want int) {
 func TestReloadPutsAuthAndImmutabilityIntoForce(t *testing.T) {
 	cfg := config.Default()
 	cfg.Listen, cfg.ProxyListen, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
+	cfg.ImmutableTags = nil // as with immutable_tags: [], so that the reload is what adds the rule
 	r := startReloadable(t, cfg)
 	if code := r.statusOf(t, "/v2/", "", ""); code != http.StatusOK {
 		t.Fatalf("without auth: /v2/ answered %d", code)

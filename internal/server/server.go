@@ -121,9 +121,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		log.Info("cleaned up uploads left by the previous run", "count", n)
 	}
 
+	if parts.access, err = openAccessLog(cfg); err != nil {
+		closeAll()
+		return err
+	}
+	defer parts.access.Close()
+
 	var inflight sync.WaitGroup
 	var accepting atomic.Bool
-	srv := newHTTPServer(tracked(&inflight, idlebody.Handler(parts.routes(&accepting), cfg.Server.BodyIdleTimeout)), cfg.Server, log)
+	srv := newHTTPServer(tracked(&inflight, parts.accessLogged(idlebody.Handler(parts.routes(&accepting), cfg.Server.BodyIdleTimeout))), cfg.Server, log)
 	reg := serving.Start(srv, ln)
 	accepting.Store(true)
 	if host, _, _ := net.SplitHostPort(cfg.Listen); !cfg.Auth.Enabled() && !config.IsLoopback(host) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -140,6 +141,8 @@ func (e *processEdge) spawn(ctx context.Context) error {
 		"--drain-timeout", e.cfg.ShutdownTimeout.String(),
 		"--log-level", e.cfg.Log.Level,
 		"--log-format", e.cfg.Log.Format,
+		"--access-log", e.cfg.AccessLog.Proxy,
+		"--trusted-proxies", strings.Join(e.cfg.Proxy.TrustedProxies, ","),
 	)
 	fd, err := rawFd(e.ln)
 	if err != nil {
